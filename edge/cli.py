@@ -1,0 +1,41 @@
+"""``gate-edge`` command line: dispatches to the modules in edge.commands."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from typing import List, Optional
+
+from edge import __version__
+
+# Subcommand modules under edge.commands, in the order --help lists them.
+COMMANDS = (
+    "run",
+    "check_config",
+    "sim",
+    "replay",
+)
+
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gate-edge", description="School gate screening appliance.")
+    parser.add_argument("--version", action="version", version=f"gate-edge {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMANDS:
+        importlib.import_module(f"edge.commands.{name}").register(sub)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    # journald adds its own timestamps; stderr without them stays readable there.
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130

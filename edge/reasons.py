@@ -1,0 +1,47 @@
+"""Every reason code a passage can carry, with the guard-facing text, in one place.
+
+A reason code is stable (it goes into records and the school's ledger); the texts are
+what the screen shows. Add new codes here, never inline elsewhere.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Dict
+
+
+@dataclasses.dataclass(frozen=True)
+class Reason:
+    code: str
+    zh: str
+    en: str
+
+
+_ALL = [
+    # screening
+    Reason("fever", "体温异常 请到隔离观察区", "Fever: go to the isolation room"),
+    Reason("no_measurement", "未测到体温 请重测", "No temperature taken: please retry"),
+    Reason("several_people", "请一人一测", "One at a time"),
+    Reason("too_far", "请靠近一点", "Step closer"),
+    Reason("too_close", "请后退一点", "Step back"),
+    Reason("left_too_soon", "请稍停留", "Please stand still a moment"),
+    Reason("too_cold", "体表过冷 请在室内等候几分钟再测", "Too cold: wait indoors a few minutes"),
+    Reason("implausible", "读数异常 请重测", "Implausible reading: retry"),
+    Reason("no_card", "请刷卡", "Please tap your card"),
+    Reason("warming_up", "设备预热中 请人工测温", "Warming up: manual screening"),
+    Reason("reference_missing", "黑体参考异常 请人工测温", "Blackbody reference missing: manual screening"),
+    # devices
+    Reason("thermal_down", "测温设备故障 请人工测温", "Thermal sensor fault: manual screening"),
+    Reason("card_down", "读卡器故障 请人工核验", "Card reader fault: check manually"),
+    # policy
+    Reason("card_unknown", "卡未登记", "Card not registered"),
+    Reason("no_roster", "未加载名单", "No roster loaded"),
+]
+
+REASONS: Dict[str, Reason] = {r.code: r for r in _ALL}
+
+
+def text(code: str, language: str = "zh") -> str:
+    reason = REASONS.get(code)
+    if reason is None:
+        return code
+    return reason.zh if language == "zh" else reason.en

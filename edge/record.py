@@ -1,0 +1,32 @@
+"""The record of one finished passage: what the lane hands to the store and the screen."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Dict, Optional, Tuple
+
+from edge.verdict import Verdict
+
+
+@dataclasses.dataclass(frozen=True)
+class PassageRecord:
+    t: float  # monotonic seconds of the verdict (recording seconds in replay)
+    wall: float  # Unix epoch seconds of the verdict, from the lane's clock
+    clock_ok: bool  # wall clock was synchronized when the verdict was made
+    verdict: Verdict
+    reasons: Tuple[str, ...]  # reason codes (edge.reasons), most important first
+    card: Optional[str]  # normalized card id (stays on the device; hashed when synced)
+    card_reader: Optional[str]
+    person_id: Optional[str]
+    skin_c: Optional[float]  # raw skin reading
+    body_c: Optional[float]  # body estimate
+    measurement: Dict[str, Any]  # ScreeningResult.details (corrections, calibration version, ...)
+    policy: Dict[str, Any]  # policy facts (roster version, soft flags, ...)
+    t_card: Optional[float] = None
+    t_measured: Optional[float] = None
+
+    def to_json(self) -> Dict[str, Any]:
+        """Plain-JSON view (enums as strings). The card id is left to the caller to mask."""
+        data = dataclasses.asdict(self)
+        data["verdict"] = self.verdict.value
+        data["reasons"] = list(self.reasons)
+        return data

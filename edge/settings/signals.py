@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import dataclasses
+from typing import List
+
+from edge.settings.fields import setting
+
+
+@dataclasses.dataclass
+class LightPattern:
+    """What the light does for one verdict."""
+
+    lamps: List[str] = setting(factory=list, doc="Lamps to light: red, yellow, green, buzzer.")
+    blink_hz: float = setting(0.0, min=0, max=10, doc="0 = steady; otherwise blink at this rate.")
+    seconds: float = setting(2.0, min=0, max=3600, doc="How long the pattern lasts; 0 = until acknowledged.")
+    buzzer_seconds: float = setting(0.0, min=0, max=3600, doc="Buzzer time within the pattern (0 = as long as the pattern, when 'buzzer' is in lamps).")
+
+
+def _pattern(lamps: List[str], blink_hz: float = 0.0, seconds: float = 2.0, buzzer_seconds: float = 0.0):
+    return lambda: LightPattern(list(lamps), blink_hz, seconds, buzzer_seconds)
+
+
+@dataclasses.dataclass
+class SignalSettings:
+    """Light and buzzer pattern per verdict."""
+
+    pass_: LightPattern = setting(factory=_pattern(["green"], 0, 2), doc="Verdict 'pass' (YAML key: pass).")
+    fever: LightPattern = setting(factory=_pattern(["red", "buzzer"], 2, 0, 10), doc="Verdict 'fever': until acknowledged (seconds: 0) or a timeout.")
+    retry: LightPattern = setting(factory=_pattern(["yellow"], 0, 2), doc="Verdict 'retry'.")
+    deny: LightPattern = setting(factory=_pattern(["yellow", "red"], 0, 3), doc="Verdict 'deny'.")
+    fault: LightPattern = setting(factory=_pattern(["yellow"], 1, 0), doc="A required device is down: lasts while the fault does.")
+    fever_timeout_s: float = setting(120.0, min=0, max=3600, doc="Fever pattern ends after this if nobody acknowledges (0 = never).")
