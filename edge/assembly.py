@@ -1,0 +1,36 @@
+"""Builds the lane and its collaborators from a config: shared by the daemon and replay."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional
+
+from drivers.base import AccuracyClass
+from edge.clock import Clock, local_time_in
+from edge.lane import Lane
+from edge.measure import FrameAnalyzer
+from edge.policy import Policy
+from edge.roster import Roster
+from edge.screening import Screener
+from edge.settings.root import GateConfig
+
+log = logging.getLogger(__name__)
+
+
+def load_local_roster(config: GateConfig) -> Optional[Roster]:
+    """The roster this gate decides from when it starts: the configured CSV file."""
+    if config.policy.roster_file is None:
+        log.warning("no roster configured: cards are not checked against a roster")
+        return None
+    roster = Roster.from_csv(config.policy.roster_file)
+    log.info("roster %s: %d persons from %s", roster.version, len(roster), config.policy.roster_file)
+    return roster
+
+
+def build_lane(config: GateConfig, accuracy: AccuracyClass, clock: Clock, roster: Optional[Roster],
+               has_card_reader: bool, sensor_started: float, screener_kwargs: Optional[dict] = None) -> Lane:
+    analyzer = FrameAnalyzer(config.screening, accuracy)
+    screener = Screener(config.screening, accuracy, **(screener_kwargs or {}))
+    policy = Policy(config.policy, config.device)
+    lane = Lane(config.lane, analyzer, screener, policy, roster, clock, has_card_reader,
+                local_time_in(config.device.timezone))
+    return lane

@@ -1,0 +1,199 @@
+"""The lane: one thread's worth of state that turns device events into passages.
+
+Everything here is driven by the events' own timestamps, never by a clock of its own,
+so the live daemon and the batch replay run the very same code. The lane does no I/O:
+results go to listeners, which must only enqueue.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
+
+from drivers.base import CardEvent, DeviceState, ThermalFrame
+from edge.clock import Clock
+from edge.events import DeviceStatus, GuardInput, RosterUpdate, Tick
+from edge.measure import FrameAnalysis
+from edge.passage import Pair, Pairer
+from edge.record import PassageRecord
+from edge.screening import ScreeningResult
+from edge.settings.lane import LaneSettings
+from edge.verdict import Verdict, worst
+
+log = logging.getLogger(__name__)
+
+
+class LaneListener(Protocol):
+    def on_passage(self, record: PassageRecord, person: Any) -> None: ...
+
+    def on_frame(self, frame: ThermalFrame, analysis: FrameAnalysis) -> None: ...
+
+    def on_devices(self, states: Dict[str, DeviceState]) -> None: ...
+
+    def on_guard(self, event: GuardInput) -> None: ...
+
+
+@dataclasses.dataclass
+class _Presence:
+    t_start: float
+    frames: int = 0
+    empty: int = 0
+    measured: bool = False
+
+
+class Lane:
+    def __init__(self, settings: LaneSettings, analyzer: Any, screener: Any, policy: Any, roster: Any,
+                 clock: Clock, has_card_reader: bool, local_time: Callable[[float], Any]) -> None:
+        self.settings = settings
+        self.analyzer = analyzer
+        self.screener = screener
+        self.policy = policy
+        self.roster = roster
+        self.roster_loaded = roster is not None and len(roster) > 0
+        self.clock = clock
+        self.local_time = local_time  # wall seconds -> aware datetime in the device time zone
+        self.has_card_reader = has_card_reader
+        self.pairer = Pairer(settings.pair_window_s, need_card=has_card_reader and settings.require_card)
+        self.devices: Dict[str, DeviceState] = {"thermal": DeviceState.OK}
+        if has_card_reader:
+            self.devices["card"] = DeviceState.OK
+        self.presence: Optional[_Presence] = None
+        self.listeners: List[LaneListener] = []
+        self.counters: Dict[str, int] = {"frames": 0, "passages": 0, "blips": 0}
+
+    # -- dispatch --------------------------------------------------------------
+    def handle(self, event: object) -> None:
+        if isinstance(event, ThermalFrame):
+            self._frame(event)
+        elif isinstance(event, CardEvent):
+            self._card(event)
+        elif isinstance(event, Tick):
+            self._expire(event.t)
+        elif isinstance(event, DeviceStatus):
+            self._device(event)
+        elif isinstance(event, GuardInput):
+            for listener in self.listeners:
+                listener.on_guard(event)
+        elif isinstance(event, RosterUpdate):
+            self.roster = event.roster
+            self.roster_loaded = len(event.roster) > 0
+        else:
+            raise TypeError(f"lane cannot handle {type(event).__name__}")
+
+    def flush(self, t: float) -> None:
+        """Finish whatever is in progress (shutdown, end of a recording)."""
+        if self.presence is not None and not self.presence.measured:
+            self._end_presence(t)
+        self.presence = None
+        self._emit(self.pairer.flush())
+
+    # -- thermal ------------------------------------------------------------
+    def _frame(self, frame: ThermalFrame) -> None:
+        self.counters["frames"] += 1
+        if self.devices.get("thermal") is not DeviceState.OK:
+            # Frames flow again: the reader thread's status event may still be queued behind.
+            self._device(DeviceStatus(frame.t, "thermal", DeviceState.OK, "frames arriving"))
+        fa = self.analyzer.analyze(frame)
+        for listener in self.listeners:
+            listener.on_frame(frame, fa)
+        presence = self.presence
+        if presence is None and fa.present:
+            presence = self.presence = _Presence(frame.t)
+            self.screener.begin(frame.t)
+        if presence is not None:
+            if fa.present:
+                presence.empty = 0
+                presence.frames += 1
+                if not presence.measured:
+                    self.screener.add(fa)
+                    if self.screener.done():
+                        self._end_presence(frame.t)
+                    elif frame.t - presence.t_start > self.settings.max_presence_s:
+                        self._end_presence(frame.t)
+            else:
+                presence.empty += 1
+                if presence.empty >= self.settings.leave_frames:
+                    if not presence.measured:
+                        self._end_presence(frame.t)
+                    self.presence = None
+        self._expire(frame.t)
+
+    def _end_presence(self, t: float) -> None:
+        presence = self.presence
+        assert presence is not None
+        result = self.screener.finish(t)
+        presence.measured = True
+        if result.verdict is Verdict.RETRY and presence.frames < 2 and self.pairer.card is None:
+            # One warm frame and gone, nobody tapped: noise or someone walking past.
+            self.counters["blips"] += 1
+            return
+        self._emit(self.pairer.add_measurement(result, t))
+
+    # -- cards --------------------------------------------------------------
+    def _card(self, card: CardEvent) -> None:
+        if self.devices.get("thermal") is not DeviceState.OK:
+            # Nobody can be screened: the guard must take the temperature by hand.
+            fault = ScreeningResult(Verdict.FAULT, ("thermal_down",), None, None, {})
+            self._emit([Pair(fault, card.t, card)])
+            return
+        self._emit(self.pairer.add_card(card))
+
+    def _expire(self, t: float) -> None:
+        measuring = self.presence is not None and not self.presence.measured
+        self._emit(self.pairer.expire(t, measuring))
+
+    # -- devices -----------------------------------------------------------
+    def _device(self, status: DeviceStatus) -> None:
+        if status.role not in self.devices or self.devices[status.role] is status.state:
+            return
+        self.devices[status.role] = status.state
+        log.warning("%s %s%s", status.role, status.state.value, f": {status.detail}" if status.detail else "")
+        if status.role == "thermal" and status.state is not DeviceState.OK and self.presence is not None:
+            self.presence = None  # a half-seen person cannot be measured any more
+        for listener in self.listeners:
+            listener.on_devices(dict(self.devices))
+
+    # -- decision -------------------------------------------------------------
+    def _emit(self, pairs: List[Pair]) -> None:
+        for pair in pairs:
+            record, person = self._decide(pair)
+            self.counters["passages"] += 1
+            for listener in self.listeners:
+                listener.on_passage(record, person)
+
+    def _decide(self, pair: Pair) -> Tuple[PassageRecord, Any]:
+        result = pair.result
+        if result is None:
+            result = ScreeningResult(Verdict.RETRY, ("no_measurement",), None, None, {})
+        verdicts = [result.verdict]
+        reasons = list(result.reasons)
+        person = None
+        policy_facts: Dict[str, Any] = {}
+        wall, clock_ok = self.clock(pair.t)
+        if pair.card is not None:
+            person = self.roster.lookup(pair.card.card_id) if self.roster is not None else None
+            decision = self.policy.decide(person, pair.card, self.local_time(wall), roster_loaded=self.roster_loaded)
+            policy_facts = dict(decision.facts)
+            if decision.soft:
+                policy_facts["soft"] = list(decision.soft)
+            if not decision.allowed:
+                verdicts.append(Verdict.DENY)
+            reasons.extend(r for r in decision.reasons if r not in reasons)
+        elif self.pairer.need_card and result.verdict is not Verdict.FAULT:
+            if self.devices.get("card") is DeviceState.OK:
+                verdicts.append(Verdict.RETRY)
+                reasons.append("no_card")
+            else:
+                verdicts.append(Verdict.FAULT)
+                reasons.append("card_down")
+        # A fever sends the person to the isolation room whatever else is wrong.
+        verdict = Verdict.FEVER if result.verdict is Verdict.FEVER else worst(*verdicts)
+        record = PassageRecord(
+            t=pair.t, wall=wall, clock_ok=clock_ok, verdict=verdict, reasons=tuple(reasons),
+            card=pair.card.card_id if pair.card else None,
+            card_reader=pair.card.reader if pair.card else None,
+            person_id=person.person_id if person is not None else None,
+            skin_c=result.skin_c, body_c=result.body_c, measurement=dict(result.details),
+            policy=policy_facts, t_card=pair.card.t if pair.card else None, t_measured=pair.t_measured,
+        )
+        return record, person

@@ -1,0 +1,91 @@
+"""Lane listener that fans a passage out to the light, the store writer, the screen's
+live state and the log. Every call only enqueues or swaps a reference: the lane must
+never wait here."""
+from __future__ import annotations
+
+import datetime
+import logging
+import threading
+from typing import Any, Dict, Optional
+
+from drivers.base import DeviceState, ThermalFrame
+from edge.cards import mask_card_id
+from edge.events import GuardInput
+from edge.measure import FrameAnalysis
+from edge.record import PassageRecord
+from edge.signals import SignalController
+from edge.store_writer import StoreWriter
+
+log = logging.getLogger(__name__)
+
+
+class LiveState:
+    """What the guard's screen shows, updated by the lane, read by the screen thread.
+
+    Each attribute is replaced whole (never mutated in place), so a reader sees either
+    the old or the new value without locks.
+    """
+
+    def __init__(self) -> None:
+        self.frame: Optional[ThermalFrame] = None
+        self.analysis: Optional[FrameAnalysis] = None
+        self.record: Optional[PassageRecord] = None
+        self.person: Any = None
+        self.devices: Dict[str, DeviceState] = {}
+        self.fever_open: bool = False  # fever shown until the guard acknowledges it
+        self.counts: Dict[str, int] = {"passages": 0, "fever": 0, "deny": 0}
+        self.changed = threading.Event()
+
+
+class LaneOutputs:
+    def __init__(self, writer: Optional[StoreWriter], signals: Optional[SignalController], live: LiveState,
+                 console: bool = False) -> None:
+        self.writer = writer
+        self.signals = signals
+        self.live = live
+        self.console = console
+
+    def on_passage(self, record: PassageRecord, person: Any) -> None:
+        if self.writer is not None:
+            self.writer.put(record)
+        if self.signals is not None:
+            self.signals.show(record.verdict)
+        live = self.live
+        live.person, live.record = person, record
+        counts = dict(live.counts)
+        counts["passages"] += 1
+        if record.verdict.value in counts:
+            counts[record.verdict.value] += 1
+        live.counts = counts
+        if record.verdict.value == "fever":
+            live.fever_open = True
+        live.changed.set()
+        line = format_passage(record)
+        if self.console:
+            print(line, flush=True)
+        log.info("passage %s", line)
+
+    def on_frame(self, frame: ThermalFrame, analysis: FrameAnalysis) -> None:
+        self.live.frame, self.live.analysis = frame, analysis
+
+    def on_devices(self, states: Dict[str, DeviceState]) -> None:
+        self.live.devices = dict(states)
+        if self.signals is not None:
+            self.signals.set_fault(any(state is not DeviceState.OK for state in states.values()))
+        self.live.changed.set()
+
+    def on_guard(self, event: GuardInput) -> None:
+        if event.kind == "ack":
+            self.live.fever_open = False
+            if self.signals is not None:
+                self.signals.acknowledge()
+            self.live.changed.set()
+
+
+def format_passage(record: PassageRecord) -> str:
+    """One human line: local time, person, temperature, verdict, reasons."""
+    when = datetime.datetime.fromtimestamp(record.wall).strftime("%H:%M:%S")
+    who = record.person_id or ("card " + mask_card_id(record.card) if record.card else "no card")
+    temp = f"{record.body_c:.1f}C" if record.body_c is not None else "--.-C"
+    reasons = f" ({', '.join(record.reasons)})" if record.reasons else ""
+    return f"{when} {who:<12} {temp} {record.verdict.value.upper()}{reasons}"

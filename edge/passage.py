@@ -1,0 +1,98 @@
+"""Pairing a card with a measurement, in either order, within a time window.
+
+Pure state, no clock of its own: every call carries the event time, so the batch
+replay and the live daemon behave the same.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import List, Optional, Tuple
+
+from drivers.base import CardEvent
+from edge.screening import ScreeningResult
+
+
+@dataclasses.dataclass(frozen=True)
+class Pair:
+    """One passage ready to be decided: a measurement, a card, or both."""
+
+    result: Optional[ScreeningResult]
+    t_measured: Optional[float]
+    card: Optional[CardEvent]
+
+    @property
+    def t(self) -> float:
+        times = [x for x in (self.t_measured, self.card.t if self.card else None) if x is not None]
+        return max(times)
+
+
+class Pairer:
+    """Holds at most one unpaired card and one unpaired measurement.
+
+    ``measuring`` tells the pairer a person is in view but not yet measured, so a card
+    tapped meanwhile waits for them instead of expiring.
+    """
+
+    def __init__(self, window_s: float, need_card: bool) -> None:
+        self.window_s = window_s
+        self.need_card = need_card
+        self.card: Optional[CardEvent] = None
+        self.measured: Optional[Tuple[ScreeningResult, float]] = None
+
+    def add_card(self, card: CardEvent) -> List[Pair]:
+        done: List[Pair] = []
+        if self.card is not None:
+            if self.card.card_id == card.card_id:
+                return done  # the same card presented again before its passage ended
+            done.append(Pair(None, None, self.card))  # an earlier card never got a measurement
+            self.card = None
+        if self.measured is not None and card.t - self.measured[1] <= self.window_s:
+            result, t_measured = self.measured
+            self.measured = None
+            done.append(Pair(result, t_measured, card))
+        else:
+            done.extend(self._expire_measured(card.t, force=True))
+            self.card = card
+        return done
+
+    def add_measurement(self, result: ScreeningResult, t: float) -> List[Pair]:
+        done: List[Pair] = self._expire_measured(t, force=True)
+        if not self.need_card:
+            return done + [Pair(result, t, None)]
+        if self.card is not None and t - self.card.t <= self.window_s:
+            card, self.card = self.card, None
+            return done + [Pair(result, t, card)]
+        done.extend(self._expire_card(t, measuring=False, force=True))
+        self.measured = (result, t)
+        return done
+
+    def expire(self, t: float, measuring: bool) -> List[Pair]:
+        """Passages whose partner did not come within the window."""
+        return self._expire_card(t, measuring, force=False) + self._expire_measured(t, force=False)
+
+    def flush(self) -> List[Pair]:
+        """Everything still waiting, unpaired (shutdown or end of a recording)."""
+        done: List[Pair] = []
+        if self.card is not None:
+            done.append(Pair(None, None, self.card))
+            self.card = None
+        if self.measured is not None:
+            done.append(Pair(self.measured[0], self.measured[1], None))
+            self.measured = None
+        return done
+
+    def _expire_card(self, t: float, measuring: bool, force: bool) -> List[Pair]:
+        if self.card is None:
+            return []
+        if force or (not measuring and t - self.card.t > self.window_s):
+            card, self.card = self.card, None
+            return [Pair(None, None, card)]
+        return []
+
+    def _expire_measured(self, t: float, force: bool) -> List[Pair]:
+        if self.measured is None:
+            return []
+        if force or t - self.measured[1] > self.window_s:
+            (result, t_measured), self.measured = self.measured, None
+            return [Pair(result, t_measured, None)]
+        return []

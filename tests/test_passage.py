@@ -1,0 +1,71 @@
+"""Pairing a card and a measurement in either order within the window."""
+from __future__ import annotations
+
+from drivers.base import CardEvent
+from edge.passage import Pairer
+from edge.screening import ScreeningResult
+from edge.verdict import Verdict
+
+
+def card(t: float, cid: str = "0006762840") -> CardEvent:
+    return CardEvent(t=t, reader="test", card_id=cid)
+
+
+def result(verdict: Verdict = Verdict.PASS) -> ScreeningResult:
+    return ScreeningResult(verdict, (), 34.0, 36.6, {})
+
+
+def test_card_then_measurement_pairs_within_window():
+    p = Pairer(window_s=5, need_card=True)
+    assert p.add_card(card(10.0)) == []
+    pairs = p.add_measurement(result(), 13.0)
+    assert len(pairs) == 1 and pairs[0].card.card_id == "0006762840" and pairs[0].result is not None
+    assert pairs[0].t == 13.0
+
+
+def test_measurement_then_card_pairs_within_window():
+    p = Pairer(window_s=5, need_card=True)
+    assert p.add_measurement(result(), 10.0) == []
+    pairs = p.add_card(card(14.5))
+    assert len(pairs) == 1 and pairs[0].t_measured == 10.0 and pairs[0].t == 14.5
+
+
+def test_card_too_late_gives_two_unpaired_passages():
+    p = Pairer(window_s=5, need_card=True)
+    p.add_measurement(result(), 10.0)
+    assert p.expire(14.0, measuring=False) == []
+    expired = p.expire(15.5, measuring=False)
+    assert len(expired) == 1 and expired[0].card is None
+    assert p.add_card(card(16.0)) == []
+    late = p.expire(21.5, measuring=False)
+    assert len(late) == 1 and late[0].result is None and late[0].card is not None
+
+
+def test_card_waits_while_the_person_is_still_being_measured():
+    p = Pairer(window_s=5, need_card=True)
+    p.add_card(card(10.0))
+    assert p.expire(30.0, measuring=True) == []
+    split = p.add_measurement(result(), 30.5)  # far beyond the window: two passages
+    assert len(split) == 1 and split[0].result is None and split[0].card is not None
+    assert p.measured is not None
+
+
+def test_repeated_card_is_debounced_and_new_card_closes_the_old():
+    p = Pairer(window_s=5, need_card=True)
+    p.add_card(card(10.0, "A"))
+    assert p.add_card(card(10.5, "A")) == []
+    closed = p.add_card(card(11.0, "B"))
+    assert [x.card.card_id for x in closed] == ["A"] and closed[0].result is None
+    assert p.card.card_id == "B"
+
+
+def test_temperature_only_lane_passes_measurement_straight_through():
+    p = Pairer(window_s=5, need_card=False)
+    pairs = p.add_measurement(result(Verdict.FEVER), 3.0)
+    assert len(pairs) == 1 and pairs[0].card is None and pairs[0].result.verdict is Verdict.FEVER
+
+
+def test_flush_returns_everything_waiting():
+    p = Pairer(window_s=5, need_card=True)
+    p.add_measurement(result(), 1.0)
+    assert len(p.flush()) == 1 and p.flush() == []

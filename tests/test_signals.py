@@ -1,0 +1,71 @@
+"""Light patterns over time, and the controller thread driving a real (log) light."""
+from __future__ import annotations
+
+import math
+import time
+
+from drivers.base import BuildContext, Lamps
+from drivers.light.log import LogLight, Options
+from edge.settings.signals import LightPattern, SignalSettings
+from edge.signals import SignalController, lamps_at
+from edge.verdict import Verdict
+
+
+def test_steady_pattern_ends_after_its_seconds():
+    pattern = LightPattern(["green"], 0, 2.0)
+    lamps, wait = lamps_at(pattern, 0.5)
+    assert lamps == Lamps(green=True) and math.isclose(wait, 1.5)
+    assert lamps_at(pattern, 2.0) == (None, math.inf)
+
+
+def test_blinking_fever_with_buzzer_window_and_timeout():
+    pattern = LightPattern(["red", "buzzer"], 2.0, 0.0, 10.0)
+    on, wait = lamps_at(pattern, 0.1, limit_s=120)
+    assert on == Lamps(red=True, buzzer=True) and math.isclose(wait, 0.15)
+    off, _ = lamps_at(pattern, 0.3, limit_s=120)
+    assert off == Lamps(buzzer=True)
+    quiet, _ = lamps_at(pattern, 10.1, limit_s=120)
+    assert quiet == Lamps(red=True)
+    assert lamps_at(pattern, 121, limit_s=120)[0] is None
+    assert lamps_at(pattern, 5000, limit_s=0)[0] is not None  # until acknowledged
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_controller_keeps_fever_until_acknowledged_then_shows_fault():
+    clock = FakeClock()
+    light = LogLight(Options(), BuildContext("light"))
+    light.open()
+    ctl = SignalController(SignalSettings(), light, clock=clock)
+    ctl._command("verdict", Verdict.FEVER)
+    assert ctl.lamps_now()[0].red
+    ctl._command("verdict", Verdict.PASS)  # the next person must not clear the fever
+    assert ctl.lamps_now()[0].red
+    ctl._command("fault", True)
+    ctl._command("ack", None)
+    lamps, _ = ctl.lamps_now()
+    assert lamps.yellow or not lamps.red  # fault pattern (blinking yellow), no red
+    clock.now += 0.25
+    assert ctl.lamps_now()[0] in (Lamps(yellow=True), Lamps())
+
+
+def test_controller_thread_drives_the_light():
+    light = LogLight(Options(), BuildContext("light"))
+    light.open()
+    ctl = SignalController(SignalSettings(), light)
+    ctl.start()
+    try:
+        ctl.show(Verdict.PASS)
+        deadline = time.monotonic() + 2
+        while Lamps(green=True) not in light.history and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert Lamps(green=True) in light.history
+    finally:
+        ctl.stop()
+    assert light.current == Lamps()
