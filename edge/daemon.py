@@ -13,6 +13,7 @@ from drivers.registry import build
 from edge.assembly import build_lane, load_local_roster
 from edge.clock import SystemClock
 from edge.lane_thread import LaneThread
+from edge.notify import Notifier
 from edge.outputs import LaneOutputs, LiveState
 from edge.readers import ReaderThread
 from edge.settings.root import GateConfig
@@ -72,7 +73,8 @@ class Daemon:
         readers: List[ReaderThread] = [ReaderThread("thermal", thermal, events, self.stop_event)]
         if card is not None:
             readers.append(ReaderThread("card", card, events, self.stop_event))
-        lane_thread = LaneThread(lane, events, self.stop_event, cfg.lane.idle_tick_s)
+        notifier = Notifier()
+        lane_thread = LaneThread(lane, events, self.stop_event, cfg.lane.idle_tick_s, heartbeat=notifier.heartbeat)
         signals.start()
         writer.start()
         lane_thread.start()
@@ -80,9 +82,11 @@ class Daemon:
             reader.start()
         log.info("gate %s/%s running (%s, thermal %s, card %s, light %s)", cfg.device.site, cfg.device.id,
                  cfg.device.direction, thermal.type_name, card.type_name if card else "none", light.type_name)
+        notifier.ready(f"gate {cfg.device.id} running")
         try:
             self.stop_event.wait(self.run_for)
         finally:
+            notifier.stopping()
             self.stop_event.set()
             for reader in readers:
                 reader.join(timeout=5)
