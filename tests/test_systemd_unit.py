@@ -1,0 +1,51 @@
+"""The shipped unit passes systemd-analyze, and its exposure stays at or below 2.5."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+UNIT = Path(__file__).resolve().parent.parent / "systemd" / "gate-edge.service"
+INSTALLED_BIN = "/opt/gate-edge/venv/bin/gate-edge"
+
+pytestmark = pytest.mark.skipif(shutil.which("systemd-analyze") is None,
+                                reason="systemd-analyze missing: scripts/test.sh installs it")
+
+
+def _unit_with_real_binary(tmp_path: Path) -> Path:
+    # verify checks that ExecStart= binaries exist: point them at this venv's entry point.
+    binary = Path(sys.executable).with_name("gate-edge")
+    assert binary.exists(), "the package must be installed in the venv"
+    unit = tmp_path / "gate-edge.service"
+    unit.write_text(UNIT.read_text().replace(INSTALLED_BIN, str(binary)))
+    return unit
+
+
+def test_unit_verifies(tmp_path):
+    unit = _unit_with_real_binary(tmp_path)
+    proc = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "gate-edge.service" not in proc.stderr, proc.stderr
+
+
+def test_security_exposure_at_most_2_5(tmp_path):
+    unit = _unit_with_real_binary(tmp_path)
+    proc = subprocess.run(["systemd-analyze", "security", "--offline=true", "--no-pager", str(unit)],
+                          capture_output=True, text=True, timeout=60, env={**os.environ, "SYSTEMD_COLORS": "0"})
+    match = re.search(r"Overall exposure level for \S+: ([0-9.]+)", proc.stdout)
+    assert match, proc.stdout[-500:] + proc.stderr
+    assert float(match.group(1)) <= 2.5
+
+
+def test_unit_has_the_watchdog_and_restart_policy():
+    text = UNIT.read_text()
+    for line in ("Type=notify", "Restart=always", "ExecStartPre=/opt/gate-edge/venv/bin/gate-edge check-config",
+                 "StateDirectory=gate-edge", "ConfigurationDirectory=gate-edge", "NoNewPrivileges=yes",
+                 "ProtectSystem=strict", "LoadCredential=mqtt-password"):
+        assert line in text
+    assert re.search(r"^WatchdogSec=\d+", text, re.M)
