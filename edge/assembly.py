@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Optional
 
 from drivers.base import AccuracyClass
 from edge.clock import Clock, local_time_in
@@ -27,9 +27,11 @@ def load_local_roster(config: GateConfig) -> Optional[Roster]:
 
 
 def build_lane(config: GateConfig, accuracy: AccuracyClass, clock: Clock, roster: Optional[Roster],
-               has_card_reader: bool, sensor_started: float, screener_kwargs: Optional[dict] = None) -> Lane:
+               has_card_reader: bool, sensor_started: Optional[float], warmup_minutes: float) -> Lane:
+    """``sensor_started`` None: the sensor is known to be warm (a recording)."""
     analyzer = FrameAnalyzer(config.screening, accuracy)
-    screener = Screener(config.screening, accuracy, **(screener_kwargs or {}))
+    screener = Screener(config.screening, accuracy, sensor_started=sensor_started,
+                        sensor_warmup_minutes=warmup_minutes)
     policy = Policy(config.policy, config.device)
     lane = Lane(config.lane, analyzer, screener, policy, roster, clock, has_card_reader,
                 local_time_in(config.device.timezone))

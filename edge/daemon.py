@@ -65,7 +65,7 @@ class Daemon:
         store.open()
         events: "queue.Queue[object]" = queue.Queue(maxsize=EVENT_QUEUE)
         lane = build_lane(cfg, thermal.accuracy, SystemClock(), load_local_roster(cfg), card is not None,
-                          sensor_started=time.monotonic())
+                          sensor_started=time.monotonic(), warmup_minutes=thermal.warmup_minutes)
         light.open()
         signals = SignalController(cfg.signals, light)
         writer = StoreWriter(store)

@@ -1,0 +1,151 @@
+"""The lane end to end on synthetic frames, with the real analyzer and screener."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, List, Optional, Tuple
+
+from drivers.base import AccuracyClass, CardEvent, DeviceState
+from edge.events import DeviceStatus, Tick
+from edge.lane import Lane
+from edge.measure import FrameAnalyzer
+from edge.measure_synth import Person, frame
+from edge.record import PassageRecord
+from edge.screening import Screener
+from edge.settings.lane import LaneSettings
+from edge.settings.screening import ScreeningSettings
+from edge.verdict import Verdict
+
+SHAPE = (192, 256)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Person:
+    person_id: str
+
+
+class _Roster:
+    def __init__(self, cards: dict) -> None:
+        self.cards = cards
+
+    def lookup(self, card_id: str) -> Optional[_Person]:
+        return self.cards.get(card_id)
+
+    def __len__(self) -> int:
+        return len(self.cards)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Decision:
+    allowed: bool
+    reasons: Tuple[str, ...]
+    soft: Tuple[str, ...] = ()
+    facts: Any = dataclasses.field(default_factory=dict)
+
+
+class _KnownCardsPolicy:
+    """The minimal foundation policy: a card must be in the roster."""
+
+    def decide(self, person, card, now, roster_loaded=True, visitor=False):
+        return _Decision(True, ()) if person is not None else _Decision(False, ("card_unknown",))
+
+
+class Collect:
+    def __init__(self) -> None:
+        self.records: List[PassageRecord] = []
+        self.devices: List[dict] = []
+
+    def on_passage(self, record, person):
+        self.records.append(record)
+
+    def on_frame(self, frame, analysis):
+        pass
+
+    def on_devices(self, states):
+        self.devices.append(states)
+
+    def on_guard(self, event):
+        pass
+
+
+def make_lane(has_card_reader: bool) -> Tuple[Lane, Collect]:
+    settings = ScreeningSettings()
+    lane = Lane(LaneSettings(pair_window_s=4.0), FrameAnalyzer(settings, AccuracyClass.SCREENING),
+                Screener(settings, AccuracyClass.SCREENING), _KnownCardsPolicy(),
+                _Roster({"2000000001": _Person("S0001")}), lambda t: (1.7e9 + t, True), has_card_reader,
+                lambda wall: None)
+    out = Collect()
+    lane.listeners.append(out)
+    return lane, out
+
+
+def walk(lane: Lane, t0: float, canthus_c: float, frames: int = 12, fps: float = 8.0, empty_after: int = 5) -> float:
+    t = t0
+    for i in range(frames):
+        lane.handle(frame(SHAPE, [Person(canthus_c=canthus_c, distance_m=0.8)], t=t, seed=i))
+        t += 1 / fps
+    for i in range(empty_after):
+        lane.handle(frame(SHAPE, [], t=t, seed=100 + i))
+        t += 1 / fps
+    return t
+
+
+def test_temperature_only_pass_and_fever():
+    lane, out = make_lane(has_card_reader=False)
+    t = walk(lane, 0.0, canthus_c=36.2)
+    t = walk(lane, t + 1, canthus_c=37.8)
+    assert [r.verdict for r in out.records] == [Verdict.PASS, Verdict.FEVER]
+    ok, fever = out.records
+    assert 36.0 < ok.body_c < 37.0 and fever.body_c >= 37.3
+    assert ok.skin_c is not None and ok.measurement  # raw reading and details kept
+    assert ok.card is None and ok.wall == 1.7e9 + ok.t
+
+
+def test_card_then_measurement_pairs_with_the_roster_person():
+    lane, out = make_lane(has_card_reader=True)
+    lane.handle(CardEvent(0.0, "sim", "2000000001"))
+    walk(lane, 0.2, canthus_c=36.2)
+    assert len(out.records) == 1
+    rec = out.records[0]
+    assert (rec.verdict, rec.person_id, rec.card, rec.t_card) == (Verdict.PASS, "S0001", "2000000001", 0.0)
+
+
+def test_unknown_card_is_denied_but_measured_and_fever_outranks_denial():
+    lane, out = make_lane(has_card_reader=True)
+    t = walk(lane, 0.0, canthus_c=36.2)
+    lane.handle(CardEvent(t, "sim", "9999999999"))
+    t = walk(lane, t + 6, canthus_c=38.0)
+    lane.handle(CardEvent(t, "sim", "9999999998"))
+    assert [r.verdict for r in out.records] == [Verdict.DENY, Verdict.FEVER]
+    assert out.records[0].reasons == ("card_unknown",) and out.records[0].body_c is not None
+    assert "card_unknown" in out.records[1].reasons and "fever" in out.records[1].reasons
+
+
+def test_measurement_without_card_is_retry_after_the_window():
+    lane, out = make_lane(has_card_reader=True)
+    t = walk(lane, 0.0, canthus_c=36.2)
+    assert out.records == []
+    lane.handle(Tick(t + 5))
+    assert [(r.verdict, r.reasons) for r in out.records] == [(Verdict.RETRY, ("no_card",))]
+
+
+def test_card_while_thermal_down_is_a_fault_never_a_pass():
+    lane, out = make_lane(has_card_reader=True)
+    lane.handle(DeviceStatus(0.0, "thermal", DeviceState.RECONNECTING, "unplugged"))
+    assert out.devices[-1]["thermal"] is DeviceState.RECONNECTING
+    lane.handle(CardEvent(1.0, "sim", "2000000001"))
+    assert [(r.verdict, r.reasons, r.person_id) for r in out.records] == [(Verdict.FAULT, ("thermal_down",), "S0001")]
+    walk(lane, 2.0, canthus_c=36.2, frames=2, empty_after=0)  # frames flow again: back to ok
+    assert out.devices[-1]["thermal"] is DeviceState.OK
+
+
+def test_a_single_warm_frame_is_not_a_passage():
+    lane, out = make_lane(has_card_reader=False)
+    walk(lane, 0.0, canthus_c=36.2, frames=1)
+    assert out.records == [] and lane.counters["blips"] == 1
+
+
+def test_flush_records_the_passage_in_progress():
+    lane, out = make_lane(has_card_reader=True)
+    walk(lane, 0.0, canthus_c=36.2)
+    lane.flush(3.0)
+    assert [(r.verdict, r.reasons) for r in out.records] == [(Verdict.RETRY, ("no_card",))]
