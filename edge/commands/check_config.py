@@ -1,0 +1,106 @@
+"""``gate-edge check-config``: validate a config and show what it would open."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import List, Optional, TextIO
+
+from drivers import registry
+from drivers.base import BuildContext, Device
+from edge.settings.errors import ConfigError
+from edge.settings.loader import load_config
+from edge.settings.root import GateConfig
+from edge.settings.secrets import SecretError, describe, read_secret
+
+log = logging.getLogger(__name__)
+
+#: What a driver constructor may raise for a config that validates but cannot work
+#: (a missing recording file, a sim card reader without a sim thermal source).
+BUILD_ERRORS = (ValueError, TypeError, OSError, ImportError, RuntimeError, KeyError)
+
+
+def register(sub: "argparse._SubParsersAction") -> None:
+    p = sub.add_parser("check-config", help="validate a config file and summarise the devices it would open")
+    p.add_argument("file", nargs="?", metavar="FILE", help="YAML config (default: the embedded demo config)")
+    p.add_argument("--reference", action="store_true", help="print the Markdown reference of every config key")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.reference:
+        from edge.settings.reference import render_reference
+
+        sys.stdout.write(render_reference())
+        return 0
+    return check(args.file)
+
+
+def check(path: Optional[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """Validate ``path`` (None = packaged default); summary to ``out``, errors to ``err``.
+
+    Returns the exit code: 0 valid, 2 errors (the ConfigError text, one line per problem).
+    Drivers are constructed, as the daemon would, but never opened.
+    """
+    name = path or "(embedded default)"
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        print(exc, file=err)
+        return 2
+    lines, problems = summarize(config, path)
+    if problems:
+        for problem in problems:
+            print(f"{name}: {problem}", file=err)
+        return 2
+    print(f"{name}: ok", file=out)
+    for line in lines:
+        print(f"  {line}", file=out)
+    return 0
+
+
+def summarize(config: GateConfig, path: Optional[str]) -> "tuple[List[str], List[str]]":
+    """(summary lines, problems); problems are drivers that cannot be set up."""
+    d = config.device
+    lines = [f"device: {d.id} at {d.site}, gate {d.gate} ({d.direction}, {d.timezone})"]
+    problems: List[str] = []
+    thermal: Optional[Device] = None
+    for role in ("thermal", "card", "light"):
+        section = getattr(config, role)
+        if section is None:
+            lines.append(f"{role}: none (temperature-only lane)" if role == "card" else f"{role}: none")
+            continue
+        context = BuildContext(name=role, config_path=path, thermal=thermal)
+        try:
+            device = registry.build(role, section.type, section.options, context)
+        except BUILD_ERRORS as exc:
+            problems.append(f"{role}: driver '{section.type}' cannot be set up: {exc}")
+            continue
+        if role == "thermal":
+            thermal = device
+        desc = device.describe()
+        lines.append(f"{role}: {desc}" if desc.split(" ")[0] == section.type else f"{role}: {section.type}, {desc}")
+    roster = config.policy.roster_file
+    if roster:
+        lines.append(f"roster: {roster}" + ("" if Path(roster).is_file() else " (WARNING: file not found)"))
+    lines.append(f"store: {config.store.path} (kept {config.store.retention_days} days after sync)")
+    lines.append(_mqtt_line(config))
+    return lines, problems
+
+
+def _mqtt_line(config: GateConfig) -> str:
+    m = config.mqtt
+    if m is None:
+        return "mqtt: offline only (records stay in the local store)"
+    text = f"mqtt: {m.host}:{m.port} (MQTT {m.protocol}, topics {m.topic_prefix}/{config.device.site}/{config.device.id}/...)"
+    if m.username:
+        text += f", user {m.username}"
+    if m.password is not None:
+        try:
+            read_secret(m.password)
+            text += f", password from {describe(m.password)}"
+        except SecretError as exc:
+            # Not fatal here: the service may get the secret from an environment we cannot see.
+            text += f", WARNING: {exc}"
+    return text

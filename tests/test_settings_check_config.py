@@ -1,0 +1,113 @@
+"""``gate-edge check-config``: exit codes, messages, summary, reference."""
+from __future__ import annotations
+
+import argparse
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from drivers import registry
+from edge.cli import COMMANDS
+from edge.commands import check_config
+from edge.settings.reference import render_reference
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_check(path: str) -> "tuple[int, str, str]":
+    out, err = io.StringIO(), io.StringIO()
+    code = check_config.check(path, out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_acceptance_typo_exits_2_via_the_cli(tmp_path: Path) -> None:
+    # The CLI imports every subcommand; while another one is still being written, skip.
+    for name in COMMANDS:
+        pytest.importorskip(f"edge.commands.{name}")
+    bad = tmp_path / "gate.yaml"
+    bad.write_text("device:\n  id: lane-1\nthermal: {typ: sim}\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "edge", "check-config", str(bad)],
+                          capture_output=True, text=True, timeout=60, cwd=REPO, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip() == f"{bad}:3: thermal.typ: unknown key; did you mean 'type'?"
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_acceptance_typo_exits_2_via_the_function(tmp_path: Path) -> None:
+    bad = tmp_path / "gate.yaml"
+    bad.write_text("thermal: {typ: sim}\n", encoding="utf-8")
+    code, out, err = run_check(str(bad))
+    assert (code, out) == (2, "")
+    assert err == f"{bad}:1: thermal.typ: unknown key; did you mean 'type'?\n"
+
+
+def test_several_errors_one_line_each(tmp_path: Path) -> None:
+    bad = tmp_path / "gate.yaml"
+    bad.write_text("device: {direction: sideways}\nmqtt:\n  password: plain\n  port: 99999\n", encoding="utf-8")
+    code, _, err = run_check(str(bad))
+    assert code == 2
+    assert err.splitlines() == [
+        f"{bad}:1: device.direction: 'sideways' is not allowed; use one of: entry, exit",
+        f"{bad}:3: mqtt.password: secrets may not be inline; use {{file: PATH}}, {{env: NAME}} or {{credential: NAME}}",
+        f"{bad}:4: mqtt.port: must be at most 65535 (got 99999)",
+    ]
+
+
+def test_missing_file_exits_2(tmp_path: Path) -> None:
+    code, _, err = run_check(str(tmp_path / "nope.yaml"))
+    assert code == 2 and err == f"{tmp_path / 'nope.yaml'}: cannot read: No such file or directory\n"
+
+
+def test_summary_of_the_demo_config() -> None:
+    pytest.importorskip("drivers.thermal.sim")
+    pytest.importorskip("drivers.card.sim")
+    code, out, err = run_check(str(REPO / "config" / "demo.yaml"))
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].endswith("demo.yaml: ok")
+    assert "  device: gate-demo-1 at demo-school, gate main (entry, Asia/Shanghai)" in lines
+    assert any(line.startswith("  thermal: sim") for line in lines)
+    assert any(line.startswith("  card: sim") for line in lines)
+    assert any(line.startswith("  light: log") for line in lines)
+    assert any(line.startswith("  store: data/gate-edge.db") for line in lines)
+    assert any(line.startswith("  mqtt: 127.0.0.1:1883") for line in lines)
+
+
+def test_summary_offline_and_temperature_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("drivers.thermal.sim")
+    good = tmp_path / "gate.yaml"
+    good.write_text("light: {type: log}\nstore: {path: /var/lib/gate/x.db}\n", encoding="utf-8")
+    code, out, _ = run_check(str(good))
+    assert code == 0
+    assert "  card: none (temperature-only lane)" in out.splitlines()
+    assert "  mqtt: offline only (records stay in the local store)" in out.splitlines()
+    monkeypatch.setenv("GATE_TEST_MQTT_PW", "pw")
+    good.write_text("mqtt: {host: b.example, username: gate, password: {env: GATE_TEST_MQTT_PW}}\n", encoding="utf-8")
+    code, out, _ = run_check(str(good))
+    assert code == 0
+    assert "user gate, password from environment variable GATE_TEST_MQTT_PW" in out and "pw\n" not in out
+
+
+def test_reference_lists_every_section_and_driver() -> None:
+    text = render_reference()
+    for section in ("device", "thermal", "card", "light", "lane", "screening", "policy", "signals",
+                    "store", "mqtt", "display"):
+        assert f"## `{section}`" in text
+    for role in registry.DRIVERS:
+        for type_name in registry.driver_types(role):
+            assert f"### `{role}: {{type: {type_name}}}`" in text
+    assert "### `signals.pass`" in text and "### `screening.blackbody`" in text
+    assert "| `fever_c` | number | `37.3` | 35 .. 40 |" in text
+    assert "| `direction` | one of: `entry`, `exit` | `entry` |" in text
+    assert "| `x` | integer | **required** | 0 .. 4095 |" in text
+
+
+def test_reference_option_prints_it(capsys: pytest.CaptureFixture) -> None:
+    parser = argparse.ArgumentParser()
+    check_config.register(parser.add_subparsers())
+    args = parser.parse_args(["check-config", "--reference"])
+    assert args.func(args) == 0
+    assert capsys.readouterr().out == render_reference()

@@ -1,0 +1,187 @@
+"""Config loading: YAML -> GateConfig, and every kind of error as FILE:LINE: key.path: message."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List
+
+import pytest
+
+from drivers import registry
+from edge.settings.errors import ConfigError, ConfigIssue
+from edge.settings.fields import SecretRef
+from edge.settings.loader import load_config, load_config_text
+from edge.settings.root import GateConfig
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def errors(text: str) -> List[str]:
+    with pytest.raises(ConfigError) as info:
+        load_config_text(text, "gate.yaml")
+    return str(info.value).splitlines()
+
+
+def test_empty_file_gives_all_defaults_and_default_drivers() -> None:
+    pytest.importorskip("drivers.thermal.sim")
+    config = load_config_text("", "empty.yaml")
+    assert config.device.direction == "entry"
+    assert config.thermal.type == "sim" and config.light.type == "log"
+    assert config.card is None and config.mqtt is None
+    assert config.signals.pass_.lamps == ["green"]
+
+
+def test_values_are_typed_and_keys_map_to_fields() -> None:
+    pytest.importorskip("drivers.thermal.sim")
+    config = load_config_text(
+        "device: {id: g7, direction: exit}\n"
+        "light: {type: log, level: debug}\n"
+        "screening: {fever_c: 38, stable_frames: 6, blackbody: {x: 1, y: 2, w: 3, h: 4}}\n"
+        "signals:\n  pass: {lamps: [green, buzzer], seconds: 1.5}\n"
+        "mqtt: {host: broker.school, port: 8883, protocol: 3.1.1, password: {env: GATE_PW}}\n", "g.yaml")
+    assert config.device.id == "g7" and config.device.direction == "exit"
+    assert config.light.type == "log" and config.light.options.level == "debug"
+    assert config.screening.fever_c == 38.0 and isinstance(config.screening.fever_c, float)
+    assert config.screening.blackbody.w == 3 and config.screening.blackbody.setpoint_c == 35.0
+    assert config.signals.pass_.lamps == ["green", "buzzer"] and config.signals.pass_.seconds == 1.5
+    assert config.mqtt.port == 8883 and config.mqtt.protocol == "3.1.1"
+    assert config.mqtt.password == SecretRef(env="GATE_PW")
+
+
+def test_acceptance_typo_in_driver_type_key() -> None:
+    lines = errors("device:\n  id: g1\nthermal: {typ: sim}\n")
+    assert lines == ["gate.yaml:3: thermal.typ: unknown key; did you mean 'type'?"]
+
+
+def test_driver_section_without_type() -> None:
+    assert errors("light:\n  level: info\n") == [
+        f"gate.yaml:2: light: missing required key 'type' (one of: {', '.join(registry.driver_types('light'))})"]
+
+
+def test_unknown_section_suggests_the_near_one() -> None:
+    assert errors("displya:\n  fps: 10\n") == ["gate.yaml:1: displya: unknown section; did you mean 'display'?"]
+    (line,) = errors("weather: sunny\n")
+    assert line.startswith("gate.yaml:1: weather: unknown section (allowed: device, thermal,")
+
+
+def test_wrong_types() -> None:
+    assert errors("lane:\n  leave_frames: 2.5\n  require_card: 1\ndisplay:\n  fps: fast\n  enabled: 'yes'\n") == [
+        "gate.yaml:2: lane.leave_frames: expected a whole number, got '2.5'",
+        "gate.yaml:3: lane.require_card: expected true or false, got '1'",
+        "gate.yaml:5: display.fps: expected a number, got 'fast'",
+        "gate.yaml:6: display.enabled: expected true or false, got 'yes'",
+    ]
+    assert errors("device: [a, b]\n") == ["gate.yaml:1: device: expected a mapping of settings (key: value), got a list"]
+    assert errors("signals:\n  fever:\n    lamps: red\n") == ["gate.yaml:3: signals.fever.lamps: expected a list, got 'red'"]
+
+
+def test_int_is_a_valid_float_and_text_keeps_its_spelling() -> None:
+    pytest.importorskip("drivers.thermal.sim")
+    config = load_config_text("device: {gate: 007}\nscreening: {fever_c: 38}\nmqtt: {protocol: 5}\n", "x.yaml")
+    assert config.device.gate == "007"
+    assert config.screening.fever_c == 38.0 and isinstance(config.screening.fever_c, float)
+    assert config.mqtt.protocol == "5"
+
+
+def test_empty_section_means_defaults_and_empty_optional_means_absent() -> None:
+    pytest.importorskip("drivers.thermal.sim")
+    config = load_config_text("device:\nmqtt:\nscreening:\n  blackbody:\n", "x.yaml")
+    assert config.device.id == "gate-demo-1"
+    assert config.mqtt is None and config.screening.blackbody is None
+
+
+def test_literal_wrong_value_with_suggestion() -> None:
+    assert errors("device:\n  direction: entyr\n") == [
+        "gate.yaml:2: device.direction: 'entyr' is not allowed; use one of: entry, exit; did you mean 'entry'?"]
+    assert errors("display: {language: fr}\n") == [
+        "gate.yaml:1: display.language: 'fr' is not allowed; use one of: zh, en"]
+
+
+def test_bounds() -> None:
+    assert errors("signals:\n  fever:\n    blink_hz: 20\nmqtt:\n  port: 0\n") == [
+        "gate.yaml:3: signals.fever.blink_hz: must be at most 10 (got 20)",
+        "gate.yaml:5: mqtt.port: must be at least 1 (got 0)",
+    ]
+
+
+def test_inline_secret_is_rejected() -> None:
+    assert errors("mqtt:\n  username: gate\n  password: hunter2\n") == [
+        "gate.yaml:3: mqtt.password: secrets may not be inline; use {file: PATH}, {env: NAME} or {credential: NAME}"]
+
+
+def test_secret_needs_exactly_one_source() -> None:
+    assert errors("mqtt:\n  password: {file: /a, env: B}\n") == [
+        "gate.yaml:2: mqtt.password: give exactly one of file, env or credential"]
+    assert errors("mqtt:\n  password: {vault: x}\n")[0].startswith("gate.yaml:2: mqtt.password.vault: unknown key")
+
+
+def test_missing_required_keys_reported_at_the_mapping() -> None:
+    assert errors("screening:\n  blackbody:\n    x: 3\n    setpoint_c: 36\n") == [
+        "gate.yaml:3: screening.blackbody: missing required keys 'y', 'w', 'h'"]
+
+
+def test_yaml_syntax_error_has_the_parser_line() -> None:
+    (line,) = errors("device:\n  id: g1\n  gate: [main\nstore: {}\n")
+    assert line.startswith("gate.yaml:4: YAML syntax error: ")
+    (line,) = errors("device:\n\tid: g1\n")
+    assert line.startswith("gate.yaml:2: YAML syntax error: found character '\\t'")
+
+
+def test_duplicate_key() -> None:
+    assert errors("store:\n  path: a.db\n  path: b.db\n") == [
+        "gate.yaml:3: store.path: duplicate key (first given on line 2)"]
+
+
+def test_all_errors_reported_at_once_in_file_order() -> None:
+    lines = errors(
+        "device:\n"
+        "  direction: out\n"          # 2
+        "thermal: {typ: sim}\n"       # 3
+        "light: {type: lamp}\n"       # 4
+        "screening:\n"
+        "  fever_c: 50\n"             # 6
+        "  offset: 0.3\n"             # 7
+        "mqtt:\n"
+        "  password: secret\n"        # 9
+        "extra: 1\n")                 # 10
+    assert [line.split(": ")[0] for line in lines] == [f"gate.yaml:{n}" for n in (2, 3, 4, 6, 7, 9, 10)]
+    assert "did you mean 'offset_c'?" in lines[4]
+
+
+def test_unknown_driver_type_lists_the_available_ones() -> None:
+    available = ", ".join(registry.driver_types("light"))
+    assert errors("light:\n  type: quasar\n") == [
+        f"gate.yaml:2: light.type: unknown light driver 'quasar' (available: {available})"]
+    (line,) = errors("card:\n  type: rdm630\n")
+    assert line.startswith("gate.yaml:2: card.type: unknown card driver 'rdm630'; did you mean 'rdm6300'? (available: ")
+
+
+def test_driver_options_are_validated_against_the_driver_options() -> None:
+    assert errors("light:\n  type: log\n  levle: debug\n") == [
+        "gate.yaml:3: light.levle: unknown key; did you mean 'level'?"]
+
+
+def test_missing_file_and_not_a_mapping(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    with pytest.raises(ConfigError) as info:
+        load_config(str(missing))
+    assert str(info.value) == f"{missing}: cannot read: No such file or directory"
+    assert errors("- a\n- b\n") == ["gate.yaml:1: expected a mapping of settings (key: value), got a list"]
+
+
+def test_issue_formatting() -> None:
+    err = ConfigError([ConfigIssue("f.yaml", 9, "b", "two"), ConfigIssue("f.yaml", 2, "a.x", "one"),
+                       ConfigIssue("f.yaml", None, "", "three")])
+    assert str(err) == "f.yaml: three\nf.yaml:2: a.x: one\nf.yaml:9: b: two"
+
+
+def test_demo_config_equals_the_packaged_default() -> None:
+    pytest.importorskip("drivers.thermal.sim")
+    pytest.importorskip("drivers.card.sim")
+    demo = load_config(str(REPO / "config" / "demo.yaml"))
+    default = load_config(None)
+    assert isinstance(default, GateConfig) and demo == default
+    assert default.thermal.type == "sim" and default.card.type == "sim" and default.light.type == "log"
+    assert default.store.path == "data/gate-edge.db"
+    assert (default.mqtt.host, default.mqtt.port) == ("127.0.0.1", 1883)
+    assert default.policy.roster_file == "config/roster.demo.csv"
+    assert (REPO / default.policy.roster_file).is_file()
