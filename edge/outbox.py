@@ -1,0 +1,63 @@
+"""The sync thread's view of the outbox: its own connection, read and delete only.
+
+A row is deleted only after the broker acknowledged the message carrying it (PUBACK).
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from typing import Dict, Iterable, List, Tuple
+
+from edge.store import connect
+
+log = logging.getLogger(__name__)
+
+Row = Tuple[int, int, str]  # (outbox id, seq, payload JSON text)
+
+
+class Outbox:
+    def __init__(self, path: str) -> None:
+        # NORMAL is enough here: a lost delete only means a resend, which the collector de-duplicates.
+        self.conn: sqlite3.Connection = connect(path, "NORMAL")
+
+    def fetch(self, kind: str, limit: int, after_id: int = 0) -> List[Row]:
+        """Oldest rows of one kind with id > after_id (rows already in flight are skipped)."""
+        return self.conn.execute("SELECT id, seq, payload FROM outbox WHERE kind=? AND id>? ORDER BY id LIMIT ?",
+                                 (kind, after_id, limit)).fetchall()
+
+    def delete(self, ids: Iterable[int]) -> int:
+        ids = list(ids)
+        if not ids:
+            return 0
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                self.conn.execute(f"DELETE FROM outbox WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return len(ids)
+
+    def delete_ranges(self, ranges: Iterable[Tuple[str, int, int]]) -> None:
+        """Delete acknowledged (kind, first id, last id) ranges in one transaction.
+
+        A batch is the oldest rows of one kind above a cursor, so every row of that kind
+        between its first and last id was in it; newer rows always get higher ids.
+        """
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.executemany("DELETE FROM outbox WHERE kind=? AND id BETWEEN ? AND ?", list(ranges))
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    def stats(self) -> Dict[str, float]:
+        count, oldest = self.conn.execute("SELECT COUNT(*), MIN(created) FROM outbox").fetchone()
+        return {"count": int(count), "oldest_age_s": 0.0 if oldest is None else max(0.0, time.time() - oldest)}
+
+    def close(self) -> None:
+        self.conn.close()

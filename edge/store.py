@@ -1,0 +1,183 @@
+"""The device database: passages and their outbox rows, written in one transaction.
+
+One writer thread calls record_passage(); the sync thread reads and deletes outbox rows
+through its own connection (edge.outbox.Outbox). WAL lets both work without blocking
+each other for more than a commit.
+
+synchronous=FULL: in WAL mode NORMAL may lose the last commits on power loss (not on a
+process crash). A passage is a health record and arrives at most a few per second, so
+one fsync per passage is cheap and a screened person is never silently forgotten.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import os
+import secrets
+import sqlite3
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional
+from zoneinfo import ZoneInfo
+
+from edge.record import PassageRecord
+from edge.settings.device import DeviceSettings
+from edge.store_schema import migrate
+from edge.sync.payload import check_payload, dumps, record_payload
+from edge.verdict import Verdict
+
+log = logging.getLogger(__name__)
+
+ALERT_VERDICTS = (Verdict.FEVER, Verdict.FAULT)
+CARD_KEY_FILE = "card-hash.key"
+
+
+def connect(path: str, synchronous: str = "FULL") -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL, busy timeout."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+def load_card_key(db_path: str) -> bytes:
+    """The per-device key for hashing unknown card ids: created once, 0600, next to the DB."""
+    key_path = Path(db_path).parent / CARD_KEY_FILE
+    try:
+        return bytes.fromhex(key_path.read_text().strip())
+    except FileNotFoundError:
+        pass
+    key = secrets.token_bytes(32)
+    fd = os.open(str(key_path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key.hex() + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    log.info("created card hash key %s", key_path)
+    return key
+
+
+class Store:
+    def __init__(self, path: str, device: DeviceSettings, card_key: Optional[bytes] = None,
+                 synchronous: str = "FULL") -> None:
+        self.path = path
+        self.device = device
+        self.boot_id = uuid.uuid4().hex[:12]  # new per process start
+        self._card_key = card_key
+        self._synchronous = synchronous
+        self._tz = ZoneInfo(device.timezone)
+        self._conn: Optional[sqlite3.Connection] = None
+        self._lock = threading.Lock()  # writer thread and screen readers share the connection
+
+    # --- lifecycle -----------------------------------------------------------------
+    def open(self) -> "Store":
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        if not os.path.exists(self.path):
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.chmod(self.path, 0o600)
+        conn = connect(self.path, self._synchronous)
+        migrate(conn)
+        if self._card_key is None:
+            self._card_key = load_card_key(self.path)
+        conn.execute("INSERT INTO boots (boot_id, started_wall) VALUES (?, ?)", (self.boot_id, time.time()))
+        self._conn = conn
+        log.info("store %s open (boot %s)", self.path, self.boot_id)
+        return self
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise RuntimeError("store is not open")
+        return self._conn
+
+    # --- writes --------------------------------------------------------------------
+    def _wall(self, wall: float) -> datetime.datetime:
+        return datetime.datetime.fromtimestamp(wall, tz=self._tz)
+
+    def _insert(self, conn: sqlite3.Connection, rec: PassageRecord) -> int:
+        when = self._wall(rec.wall)
+        wall_iso = when.isoformat(timespec="milliseconds")
+        cur = conn.execute(
+            "INSERT INTO passages (boot_id, wall, wall_iso, day, mono, clock_ok, verdict, reasons, person_id,"
+            " card_hash, card_masked, skin_c, body_c, record) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'')",
+            (self.boot_id, rec.wall, wall_iso, when.date().isoformat(), rec.t, int(rec.clock_ok),
+             rec.verdict.value, json.dumps(list(rec.reasons)), rec.person_id, None, None, rec.skin_c, rec.body_c))
+        seq = int(cur.lastrowid)
+        assert self._card_key is not None
+        payload = record_payload(rec, self.device.id, self.device.site, self.boot_id, seq, wall_iso, self._card_key)
+        text = dumps(payload)
+        conn.execute("UPDATE passages SET record=?, card_hash=?, card_masked=? WHERE seq=?",
+                     (text, payload.get("card_hash"), payload.get("card_masked"), seq))
+        kind = "alert" if rec.verdict in ALERT_VERDICTS else "record"
+        conn.execute("INSERT INTO outbox (seq, kind, created, payload) VALUES (?,?,?,?)",
+                     (seq, kind, time.time(), text))
+        return seq
+
+    def record_passage(self, rec: PassageRecord) -> int:
+        """Store one passage and queue it for sync, atomically. Returns its seq."""
+        return self.record_passages([rec])[0]
+
+    def record_passages(self, recs: Iterable[PassageRecord]) -> List[int]:
+        """Several passages in one transaction (replay, tests, benchmarks)."""
+        with self._lock:
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                seqs = [self._insert(conn, rec) for rec in recs]
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return seqs
+
+    def add_secondary_check(self, seq: int, value_c: float, source: str) -> None:
+        """A manual re-measurement for passage `seq`; stored and queued for sync together."""
+        with self._lock:
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if conn.execute("SELECT 1 FROM passages WHERE seq=?", (seq,)).fetchone() is None:
+                    raise KeyError(f"no passage with seq {seq}")
+                wall_iso = self._wall(time.time()).isoformat(timespec="milliseconds")
+                cur = conn.execute("INSERT INTO secondary_checks (seq, value_c, source, wall_iso) VALUES (?,?,?,?)",
+                                   (seq, float(value_c), source, wall_iso))
+                payload = check_payload(self.device.id, self.device.site, self.boot_id, seq, int(cur.lastrowid),
+                                        float(value_c), source, wall_iso)
+                conn.execute("INSERT INTO outbox (seq, kind, created, payload) VALUES (?,?,?,?)",
+                             (seq, "record", time.time(), dumps(payload)))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    # --- reads ---------------------------------------------------------------------
+    def counts_today(self, now: Optional[float] = None) -> Dict[str, int]:
+        """Passages, fevers and denials of today's date in the device time zone."""
+        day = self._wall(time.time() if now is None else now).date().isoformat()
+        with self._lock:
+            rows = self.conn.execute("SELECT verdict, COUNT(*) FROM passages WHERE day=? GROUP BY verdict",
+                                     (day,)).fetchall()
+        by = dict(rows)
+        return {"passages": sum(by.values()), "fevers": by.get("fever", 0), "denials": by.get("deny", 0)}
+
+    def backlog(self, now: Optional[float] = None) -> Dict[str, float]:
+        """Unsent outbox rows and the age of the oldest, in seconds (0 when empty)."""
+        with self._lock:
+            count, oldest = self.conn.execute("SELECT COUNT(*), MIN(created) FROM outbox").fetchone()
+        age = 0.0 if oldest is None else max(0.0, (time.time() if now is None else now) - oldest)
+        return {"count": int(count), "oldest_age_s": age}
+
+    def passage(self, seq: int) -> Optional[Dict[str, object]]:
+        with self._lock:
+            row = self.conn.execute("SELECT record FROM passages WHERE seq=?", (seq,)).fetchone()
+        return None if row is None else json.loads(row[0])

@@ -1,0 +1,84 @@
+"""Schema of the device database and its migrations (one list, applied in order)."""
+from __future__ import annotations
+
+import logging
+import sqlite3
+from typing import List
+
+log = logging.getLogger(__name__)
+
+# Each entry moves the schema from version i to i+1. Never edit a shipped entry: append.
+MIGRATIONS: List[str] = [
+    # 1: passages, secondary checks, the outbox, boots.
+    """
+    CREATE TABLE boots (
+        boot_id TEXT PRIMARY KEY,
+        started_wall REAL NOT NULL
+    );
+    CREATE TABLE passages (
+        -- AUTOINCREMENT: a seq is never reused, even after the newest rows are purged.
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        boot_id TEXT NOT NULL,
+        wall REAL NOT NULL,
+        wall_iso TEXT NOT NULL,
+        day TEXT NOT NULL,
+        mono REAL NOT NULL,
+        clock_ok INTEGER NOT NULL,
+        verdict TEXT NOT NULL,
+        reasons TEXT NOT NULL,
+        person_id TEXT,
+        card_hash TEXT,
+        card_masked TEXT,
+        skin_c REAL,
+        body_c REAL,
+        record TEXT NOT NULL
+    );
+    CREATE INDEX passages_day ON passages(day, verdict);
+    CREATE TABLE secondary_checks (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq INTEGER NOT NULL REFERENCES passages(seq),
+        value_c REAL NOT NULL,
+        source TEXT NOT NULL,
+        wall_iso TEXT NOT NULL
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,          -- 'alert' (one per message, first) or 'record' (batched)
+        created REAL NOT NULL,       -- wall time, for the oldest-unsent age
+        payload TEXT NOT NULL
+    );
+    CREATE INDEX outbox_kind ON outbox(kind, id);
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = conn.execute("SELECT version FROM schema_version").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the database to SCHEMA_VERSION; each step in its own transaction."""
+    version = current_version(conn)
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(f"database schema {version} is newer than this software ({SCHEMA_VERSION})")
+    while version < SCHEMA_VERSION:
+        script = MIGRATIONS[version]
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in script.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute("DELETE FROM schema_version")
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version + 1,))
+            conn.execute("COMMIT")
+        except sqlite3.Error:
+            conn.execute("ROLLBACK")
+            raise
+        version += 1
+        log.info("database schema migrated to version %d", version)
+    return version

@@ -1,0 +1,30 @@
+"""The retained health message."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from typing import Any, Dict, Optional
+
+import edge
+
+
+def disk_free_bytes(path: str) -> Optional[int]:
+    try:
+        return shutil.disk_usage(os.path.dirname(os.path.abspath(path))).free
+    except OSError:
+        return None
+
+
+def health_payload(device: str, backlog: Dict[str, float], status: Dict[str, Any], roster_version: Optional[int],
+                   db_path: str, uptime_s: float, sync_counters: Dict[str, int],
+                   roster_counters: Dict[str, int]) -> bytes:
+    body = {
+        "v": 1, "device": device, "ts": time.time(),
+        "backlog": int(backlog["count"]), "oldest_unsent_s": round(float(backlog["oldest_age_s"]), 1),
+        "roster_version": roster_version, "disk_free_bytes": disk_free_bytes(db_path),
+        "uptime_s": round(uptime_s, 1), "software": edge.__version__,
+        "sync": dict(sync_counters), "roster": dict(roster_counters), "status": status,
+    }
+    return json.dumps(body, separators=(",", ":"), sort_keys=True, default=str).encode("utf-8")

@@ -1,0 +1,73 @@
+"""Wire payloads: one record, batches, and the byte-bounded batch builder."""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from edge.cards import hash_card_id, mask_card_id
+from edge.record import PassageRecord
+
+PAYLOAD_VERSION = 1
+
+
+def record_payload(rec: PassageRecord, device: str, site: str, boot: str, seq: int, wall_iso: str,
+                   card_key: bytes) -> Dict[str, Any]:
+    """The JSON object sent for one passage. The raw card id never appears."""
+    data: Dict[str, Any] = {
+        "v": PAYLOAD_VERSION, "type": "passage", "device": device, "site": site, "boot": boot,
+        "seq": seq, "id": f"{device}:{seq}", "wall": wall_iso, "clock_ok": bool(rec.clock_ok),
+        "t_mono": rec.t, "verdict": rec.verdict.value, "reasons": list(rec.reasons),
+        "person_id": rec.person_id, "card_reader": rec.card_reader,
+        "skin_c": rec.skin_c, "body_c": rec.body_c,
+        "measurement": rec.measurement, "policy": rec.policy,
+    }
+    if rec.card is not None and rec.person_id is None:
+        data["card_hash"] = hash_card_id(rec.card, card_key)
+        data["card_masked"] = mask_card_id(rec.card)
+    return data
+
+
+def check_payload(device: str, site: str, boot: str, seq: int, check_id: int, value_c: float, source: str,
+                  wall_iso: str) -> Dict[str, Any]:
+    """A secondary (manual) temperature check attached to passage `seq`."""
+    return {"v": PAYLOAD_VERSION, "type": "secondary_check", "device": device, "site": site, "boot": boot,
+            "seq": seq, "check": check_id, "id": f"{device}:{seq}:check:{check_id}", "wall": wall_iso,
+            "value_c": value_c, "source": source}
+
+
+def dumps(obj: Dict[str, Any]) -> str:
+    return json.dumps(obj, separators=(",", ":"), sort_keys=True, default=str)
+
+
+def batch_bytes(records: Sequence[Tuple[int, str]], device: str) -> bytes:
+    """A batch message: records are pre-serialized JSON texts, spliced without re-encoding."""
+    seqs = [seq for seq, _ in records]
+    head = (f'{{"v":{PAYLOAD_VERSION},"device":{json.dumps(device)},"first_seq":{min(seqs)},'
+            f'"last_seq":{max(seqs)},"count":{len(records)},"records":[')
+    return (head + ",".join(text for _, text in records) + "]}").encode("utf-8")
+
+
+def take_batch(rows: Sequence[Tuple[int, int, str]], max_records: int, max_bytes: int) -> List[Tuple[int, int, str]]:
+    """Longest prefix of (outbox id, seq, payload) rows within the limits (always >= 1 row)."""
+    out: List[Tuple[int, int, str]] = []
+    size = 128
+    for row in rows[:max_records]:
+        size += len(row[2]) + 1
+        if out and size > max_bytes:
+            break
+        out.append(row)
+    return out
+
+
+def parse_message(payload: bytes) -> Optional[List[Dict[str, Any]]]:
+    """Records in a passages/alerts message (batch or single); None when malformed."""
+    try:
+        obj = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(obj, dict):
+        return None
+    records = obj.get("records", [obj]) if "records" in obj else [obj]
+    if not isinstance(records, list) or not all(isinstance(r, dict) and "device" in r and "seq" in r for r in records):
+        return None
+    return records

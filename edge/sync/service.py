@@ -1,0 +1,283 @@
+"""The sync thread: drains the outbox to the broker, keeps status/health, takes the roster down.
+
+Daemon wiring::
+
+    sync = SyncService(cfg, cfg.store.path, status_provider)  # status_provider() -> dict for health
+    sync.start()    # after Store.open(); returns at once, never blocks on the network
+    ...
+    sync.stop()     # publishes retained "stopped", waits briefly for PUBACKs, disconnects
+
+Guarantees: QoS 1; an outbox row is deleted only when the PUBACK of the message that
+carried it arrives; publishing happens only while connected and at most `inflight`
+messages are unacknowledged; a lost connection drops the in-flight bookkeeping and the
+rows are sent again (the collector de-duplicates on (device, seq)). Alerts (fever,
+fault) go one per message and are always sent before the next backlog batch.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import ssl
+import threading
+import time
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import paho.mqtt.client as mqtt
+
+from edge.outbox import Outbox, Row
+from edge.settings.mqtt import MqttSettings
+from edge.settings.root import GateConfig
+from edge.settings.secrets import SecretError
+from edge.sync import client as mqttc
+from edge.sync import topics
+from edge.sync.backoff import Backoff
+from edge.sync.health import health_payload
+from edge.sync.payload import batch_bytes, take_batch
+from edge.sync.roster_downlink import RosterDownlink
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL_S = 0.02  # how often an idle thread looks for new rows (bounds alert latency)
+
+
+class SyncService:
+    def __init__(self, settings: GateConfig, store_path: str,
+                 status_provider: Callable[[], Dict[str, Any]] = dict) -> None:
+        if settings.mqtt is None:
+            raise ValueError("SyncService needs an mqtt section")
+        self.cfg: MqttSettings = settings.mqtt
+        self.device = settings.device
+        self.store_path = store_path
+        self.status_provider = status_provider
+        p, site, dev = self.cfg.topic_prefix, self.device.site, self.device.id
+        self.t_passages, self.t_alerts = topics.passages(p, site, dev), topics.alerts(p, site, dev)
+        self.t_status, self.t_health = topics.status(p, site, dev), topics.health(p, site, dev)
+        self.t_roster, self.t_cmd = topics.roster(p, site), topics.cmd(p, site, dev)
+        self.roster = RosterDownlink(self.cfg.roster_key, store_path, site)
+        self.counters: Dict[str, int] = {"published": 0, "acked_records": 0, "connects": 0, "connect_failures": 0,
+                                         "puback_errors": 0}
+        self.connected = threading.Event()
+        self.last_error: Optional[str] = None
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self._client: Optional[mqtt.Client] = None
+        # mid -> (kind, first outbox id, last outbox id, records): a batch is a contiguous id range of its kind
+        self._inflight: Dict[int, Tuple[str, int, int, int]] = {}
+        self._acked: List[Tuple[str, int, int]] = []  # PUBACKed ranges, deleted together once per loop turn
+        self._cursor = {"alert": 0, "record": 0}
+        self._lock = threading.Lock()
+        self._started = time.monotonic()
+        self._backoff = Backoff(self.cfg.backoff_min_s, self.cfg.backoff_max_s)
+        self._outbox: Optional[Outbox] = None
+        self._next_attempt = 0.0
+        self._next_health = 0.0
+
+    # --- public ----------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="sync", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout + 2.0)
+
+    def state(self) -> str:
+        """For the screen: online / offline."""
+        return "online" if self.connected.is_set() else "offline"
+
+    # --- thread ------------------------------------------------------------------------
+    def _run(self) -> None:
+        self._outbox = Outbox(self.store_path)
+        try:
+            while not self._stop.is_set():
+                try:
+                    self._step()
+                except (sqlite3.Error, OSError, RuntimeError, ValueError) as exc:
+                    # Never let one bad turn end delivery: drop the link and start over.
+                    log.exception("sync step failed, reconnecting: %s", type(exc).__name__)
+                    self._drop_connection("error")
+                    self._next_attempt = time.monotonic() + self._backoff.next_delay()
+            self._shutdown()
+        finally:
+            self._outbox.close()
+
+    def _step(self) -> None:
+        now = time.monotonic()
+        if self._client is None:
+            if now >= self._next_attempt:
+                self._next_attempt = now + self._try_connect()
+            else:
+                self._stop.wait(min(0.1, self._next_attempt - now))
+            return
+        busy = self._fill_window() if self.connected.is_set() else False
+        if self.connected.is_set() and now >= self._next_health:
+            self._publish_health()
+            self._next_health = now + self.cfg.health_interval_s
+        client = self._client
+        if client is None:  # a callback dropped the connection while publishing
+            self._next_attempt = time.monotonic() + self._backoff.next_delay()
+            return
+        rc = client.loop(timeout=0.0 if busy else IDLE_POLL_S)
+        self._flush_acked()
+        if rc != mqtt.MQTT_ERR_SUCCESS and self._client is not None:
+            self._drop_connection(f"network loop: {mqtt.error_string(rc)}")
+        if self._client is None:
+            self._next_attempt = time.monotonic() + self._backoff.next_delay()
+
+    def _try_connect(self) -> float:
+        """Start one connection attempt; returns the delay before the next one if it failed now."""
+        try:
+            client = mqttc.make_client(self.cfg, self.device.id)
+        except SecretError as exc:
+            return self._connect_failed(f"cannot read the broker password: {exc}")
+        client.will_set(self.t_status, topics.STATUS_OFFLINE, qos=1, retain=True)
+        client.max_inflight_messages_set(self.cfg.inflight + 2)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_publish = self._on_publish
+        client.on_message = self._on_message
+        try:
+            mqttc.connect(client, self.cfg)
+        except ssl.SSLError as exc:
+            return self._connect_failed(f"TLS with broker {self.cfg.host}:{self.cfg.port} failed "
+                                        f"(check mqtt.tls_ca / tls_cert / tls_key): {exc}")
+        except (OSError, ValueError) as exc:
+            return self._connect_failed(f"cannot reach broker {self.cfg.host}:{self.cfg.port}: {exc}")
+        self._client = client
+        return 0.0
+
+    def _connect_failed(self, reason: str) -> float:
+        self.counters["connect_failures"] += 1
+        delay = self._backoff.next_delay()
+        if reason != self.last_error:
+            log.warning("%s; keeping %d records buffered, retrying in %.2f s",
+                        reason, self._backlog_count(), delay)
+        self.last_error = reason
+        return delay
+
+    def _backlog_count(self) -> int:
+        return int(self._outbox.stats()["count"]) if self._outbox is not None else -1
+
+    def _drop_connection(self, reason: str) -> None:
+        client, self._client = self._client, None
+        self.connected.clear()
+        with self._lock:
+            self._inflight.clear()
+            self._cursor = {"alert": 0, "record": 0}  # unacked rows are still in the outbox: resend
+        if client is not None:
+            try:
+                client.socket() and client.disconnect()
+            except OSError:
+                pass
+        if reason:
+            log.info("disconnected: %s", reason)
+
+    # --- paho callbacks (run inside loop(), on this thread) --------------------------------
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        if reason.is_failure:
+            msg = f"broker {self.cfg.host}:{self.cfg.port} refused the connection: {reason}"
+            if "user name" in str(reason).lower() or "authori" in str(reason).lower():
+                msg += " (check mqtt.username / mqtt.password)"
+            self._client = client  # so _drop_connection closes it
+            self._drop_connection("")
+            self._connect_failed(msg)
+            return
+        self._backoff.reset()
+        self.counters["connects"] += 1
+        self.last_error = None
+        client.publish(self.t_status, topics.STATUS_ONLINE, qos=1, retain=True)
+        client.subscribe([(self.t_roster, 1), (self.t_cmd, 1)])
+        self.connected.set()
+        log.info("connected to %s:%d (session present: %s)", self.cfg.host, self.cfg.port,
+                 getattr(flags, "session_present", None))
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        if client is self._client:
+            self._drop_connection(f"{reason}")
+
+    def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int, reason: Any, props: Any) -> None:
+        with self._lock:
+            entry = self._inflight.pop(mid, None)
+        if entry is None:
+            return
+        kind, first, last, count = entry
+        if reason is not None and getattr(reason, "is_failure", False):
+            self.counters["puback_errors"] += 1
+            log.warning("broker rejected a message (%s); its %d records stay queued", reason, count)
+            return
+        self._acked.append((kind, first, last))
+        self.counters["acked_records"] += count
+
+    def _flush_acked(self) -> None:
+        if self._acked and self._outbox is not None:
+            ranges, self._acked = self._acked, []
+            self._outbox.delete_ranges(ranges)
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        if msg.topic == self.t_roster:
+            self.roster.handle(msg.payload)
+        else:
+            log.info("command on %s ignored (%d bytes): no commands are defined yet", msg.topic, len(msg.payload))
+
+    # --- publishing -----------------------------------------------------------------------
+    def _send(self, topic: str, payload: bytes, rows: List[Row], kind: str) -> bool:
+        if self._client is None:  # dropped by a callback during the previous publish
+            return False
+        info = self._client.publish(topic, payload, qos=1)
+        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            return False  # not connected any more or paho's queue full: back-pressure
+        with self._lock:
+            self._inflight[info.mid] = (kind, rows[0][0], rows[-1][0], len(rows))
+            self._cursor[kind] = max(self._cursor[kind], rows[-1][0])
+        self.counters["published"] += 1
+        return True
+
+    def _fill_window(self) -> bool:
+        """Publish alerts, then backlog batches, until the in-flight window is full."""
+        assert self._outbox is not None
+        sent = False
+        free = self.cfg.inflight - len(self._inflight)
+        if free <= 0:
+            return False
+        for row in self._outbox.fetch("alert", free, self._cursor["alert"]):
+            if not self._send(self.t_alerts, row[2].encode("utf-8"), [row], "alert"):
+                return sent
+            sent, free = True, free - 1
+        # One query for the whole free window; a fill takes milliseconds, and the next fill
+        # starts with alerts again, so an alert waits at most one window of batches.
+        rows = self._outbox.fetch("record", free * self.cfg.batch_records, self._cursor["record"]) if free > 0 else []
+        while rows:
+            batch = take_batch(rows, self.cfg.batch_records, self.cfg.batch_bytes)
+            if not self._send(self.t_passages, batch_bytes([(r[1], r[2]) for r in batch], self.device.id),
+                              batch, "record"):
+                break
+            sent, rows = True, rows[len(batch):]
+        return sent
+
+    def _publish_health(self) -> None:
+        if self._client is None or self._outbox is None:
+            return
+        try:
+            extra = self.status_provider()
+        except Exception as exc:  # a broken provider must not stop the sync
+            log.warning("status provider failed: %s", exc)
+            extra = {}
+        body = health_payload(self.device.id, self._outbox.stats(), extra, self.roster.version,
+                              self.store_path, time.monotonic() - self._started, self.counters, self.roster.counters)
+        self._client.publish(self.t_health, body, qos=1, retain=True)
+
+    def _shutdown(self) -> None:
+        client = self._client
+        if client is None or not self.connected.is_set():
+            return
+        info = client.publish(self.t_status, topics.STATUS_STOPPED, qos=1, retain=True)
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline and (not info.is_published() or self._inflight):
+            if client.loop(timeout=0.05) != mqtt.MQTT_ERR_SUCCESS:
+                break
+            self._flush_acked()
+        client.disconnect()  # a clean DISCONNECT: the broker does not send the "offline" will
+        client.loop(timeout=0.1)
+        self.connected.clear()
+        self._client = None

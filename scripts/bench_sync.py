@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Sync benchmark: 100,000-record backlog drained to a local Mosquitto.
+
+Rows: drain seconds and records/s through SyncService (outbox reads, PUBACK deletes),
+the same batched payloads published by a plain paho loop with no store (ratio =
+plain time / sync time, 1.0 = no overhead), fever-alert latency p50/p99 while the
+backlog drains (an alert every 50 ms), and this process's peak RSS.
+"""
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from typing import List, Tuple
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+import paho.mqtt.client as mqtt  # noqa: E402
+
+from edge.outbox import Outbox  # noqa: E402
+from edge.record import PassageRecord  # noqa: E402
+from edge.settings.device import DeviceSettings  # noqa: E402
+from edge.settings.mqtt import MqttSettings  # noqa: E402
+from edge.settings.root import GateConfig  # noqa: E402
+from edge.store import Store  # noqa: E402
+from edge.sync import topics  # noqa: E402
+from edge.sync.payload import batch_bytes, take_batch  # noqa: E402
+from edge.sync.service import SyncService  # noqa: E402
+from edge.verdict import Verdict  # noqa: E402
+
+Row = Tuple[str, float, str]
+N = 100_000
+
+
+def _record(verdict: Verdict = Verdict.PASS) -> PassageRecord:
+    return PassageRecord(t=time.monotonic(), wall=time.time(), clock_ok=True, verdict=verdict, reasons=("ok",),
+                         card=None, card_reader="pn532", person_id="S2026-0413", skin_c=35.1, body_c=36.7,
+                         measurement={"frames": 8, "calibration": 3}, policy={"roster_version": 17})
+
+
+def _broker(workdir: str) -> Tuple[subprocess.Popen, int]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    conf = os.path.join(workdir, "mosquitto.conf")
+    with open(conf, "w") as f:
+        f.write(f"user {os.environ.get('USER') or 'root'}\nlistener {port} 127.0.0.1\nallow_anonymous true\n"
+                "max_queued_messages 0\n")
+    proc = subprocess.Popen(["/usr/sbin/mosquitto", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.02)
+    proc.kill()
+    raise RuntimeError("mosquitto did not start")
+
+
+def _plain_paho(port: int, payloads: List[bytes], topic: str) -> float:
+    """The same batched payloads, QoS 1, same in-flight window, no store."""
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-plain", protocol=mqtt.MQTTv5)
+    acked = [0]
+    client.on_publish = lambda *a: acked.__setitem__(0, acked[0] + 1)
+    client.max_inflight_messages_set(20)
+    client.connect("127.0.0.1", port)
+    while not client.is_connected():
+        client.loop(0.01)
+    start = time.perf_counter()
+    sent = 0
+    deadline = time.monotonic() + 120
+    while acked[0] < len(payloads) and time.monotonic() < deadline:
+        while sent < len(payloads) and sent - acked[0] < 20:
+            client.publish(topic, payloads[sent], qos=1)
+            sent += 1
+        client.loop(0.0 if sent - acked[0] < 20 else 0.01)
+    elapsed = time.perf_counter() - start
+    client.disconnect()
+    return elapsed
+
+
+def _percentile(values: List[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
+
+
+def bench_sync() -> List[Row]:
+    workdir = tempfile.mkdtemp(prefix="bench-sync-")
+    proc, port = _broker(workdir)
+    try:
+        cfg = GateConfig(device=DeviceSettings(id="bench-1", site="s1"), mqtt=MqttSettings(port=port))
+        assert cfg.mqtt is not None
+        store = Store(os.path.join(workdir, "gate.db"), cfg.device, synchronous="NORMAL").open()
+        for start in range(0, N, 2000):
+            store.record_passages([_record() for _ in range(2000)])
+        # The batches the sync thread will send, built once for the plain-paho baseline.
+        rows = Outbox(store.path).fetch("record", N)
+        payloads = []
+        while rows:
+            batch = take_batch(rows, cfg.mqtt.batch_records, cfg.mqtt.batch_bytes)
+            payloads.append(batch_bytes([(r[1], r[2]) for r in batch], cfg.device.id))
+            rows = rows[len(batch):]
+
+        latencies: List[float] = []
+        sub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        sub.on_message = lambda c, u, m: latencies.append(time.monotonic() - float(m.payload.split(b'"t_mono":')[1]
+                                                                                  .split(b",")[0]))
+        sub.connect("127.0.0.1", port)
+        sub.subscribe(topics.alerts("gate-edge", "s1", cfg.device.id), 1)
+        sub.loop_start()
+        time.sleep(0.3)
+
+        sync = SyncService(cfg, store.path)
+        done = threading.Event()
+
+        def alerts() -> None:
+            while not done.wait(0.05):
+                store.record_passage(_record(Verdict.FEVER))
+
+        t0 = time.perf_counter()
+        sync.start()
+        threading.Thread(target=alerts, daemon=True).start()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            stats = Outbox(store.path).conn.execute("SELECT COUNT(*) FROM outbox WHERE kind='record'").fetchone()
+            if stats[0] == 0:
+                break
+            time.sleep(0.01)
+        drain = time.perf_counter() - t0
+        done.set()
+        time.sleep(0.3)
+        sync.stop()
+        sub.loop_stop()
+        store.close()
+        plain = _plain_paho(port, payloads, topics.passages("gate-edge", "s1", "bench-plain"))
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+        return [
+            ("sync: 100k backlog drain", drain, "s"),
+            ("sync: drain rate", N / drain, "records/s"),
+            ("sync: plain paho, same batches", plain, "s"),
+            ("sync: ratio plain/sync time", plain / drain, "x"),
+            ("sync: alert latency p50 during drain", _percentile(latencies, 0.5) * 1000, "ms"),
+            ("sync: alert latency p99 during drain", _percentile(latencies, 0.99) * 1000, "ms"),
+            ("sync: alerts measured", float(len(latencies)), "n"),
+            ("sync: peak RSS (bench process)", rss_mb, "MB"),
+        ]
+    finally:
+        proc.kill()
+        proc.wait(10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    for name, value, unit in bench_sync():
+        print(f"{name:40s} {value:12.2f} {unit}")

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+
+from sync_support import filled_store, gate_config, wait_for
+
+from edge.sync.collector import CollectorDB
+from edge.sync.service import SyncService
+
+
+def test_dedup_and_ledger_in_one_transaction(tmp_path):
+    db = CollectorDB(str(tmp_path / "c.db"))
+    rec = {"device": "g1", "seq": 1, "wall": "2026-03-02T07:40:00.000+08:00", "verdict": "fever", "person_id": "P1"}
+    assert db.ingest([rec, dict(rec, seq=2, verdict="pass")], alert=False) == 2
+    assert db.ingest([rec], alert=True) == 0  # a resend changes nothing, the ledger included
+    assert db.ingest([dict(rec, device="g2")], alert=False) == 1  # same seq, other gate: a new record
+    ledger = db.conn.execute("SELECT person_id, day, passages, fevers FROM ledger").fetchall()
+    assert ledger == [("P1", "2026-03-02", 3, 2)]
+    assert db.duplicates == 1 and db.count() == 3
+
+
+# The collect subcommand's own register()/run(), in a process of its own (SIGTERM ends it).
+RUN_COLLECT = ("import argparse, logging, sys; from edge.commands import collect; p = argparse.ArgumentParser(); "
+               "collect.register(p.add_subparsers()); a = p.parse_args(); logging.basicConfig(level=logging.INFO); "
+               "sys.exit(a.func(a))")
+
+
+def count(path) -> int:
+    try:
+        conn = sqlite3.connect(path)
+        try:
+            return conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:
+        return 0  # not created yet
+
+
+def test_collect_command_shared_group_splits_load(mosquitto, tmp_path):
+    dbs = [tmp_path / "a.db", tmp_path / "b.db"]
+    procs = [subprocess.Popen([sys.executable, "-c", RUN_COLLECT, "collect", "--broker", mosquitto.url, "--db", str(db),
+                               "--share", "school", "--client-id", f"c{i}"], stderr=subprocess.PIPE)
+             for i, db in enumerate(dbs)]
+    try:
+        wait_for(lambda: all(db.exists() for db in dbs), 20, "collector databases")
+        wait_for(lambda: mosquitto.log_text().count("New client connected") >= 2, 20, "both collectors connected")
+        cfg = gate_config(mosquitto.port, batch_records=10)
+        store = filled_store(tmp_path / "gate.db", cfg, 2000)
+        sync = SyncService(cfg, store.path)
+        sync.start()
+        try:
+            wait_for(lambda: count(dbs[0]) + count(dbs[1]) >= 2000, 30, "all records split over the group")
+        finally:
+            sync.stop()
+            store.close()
+        seqs = [set(r[0] for r in sqlite3.connect(db).execute("SELECT seq FROM passages")) for db in dbs]
+        assert seqs[0] | seqs[1] == set(range(1, 2001)) and not seqs[0] & seqs[1]
+        assert seqs[0] and seqs[1]  # both members of the group took a share
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            assert p.wait(15) == 0

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+import threading
+
+import pytest
+from sync_producer import make_record
+
+from edge.outbox import Outbox
+from edge.settings.device import DeviceSettings
+from edge.store import Store
+from edge.store_schema import SCHEMA_VERSION
+from edge.verdict import Verdict
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(str(tmp_path / "data" / "gate.db"), DeviceSettings(id="g1", site="s1", timezone="Asia/Shanghai")).open()
+    yield s
+    s.close()
+
+
+def test_open_creates_private_wal_db_with_schema(store, tmp_path):
+    path = tmp_path / "data" / "gate.db"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(tmp_path / "data" / "card-hash.key").st_mode) == 0o600
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_passage_and_outbox_row_in_one_transaction_with_payload(store):
+    seqs = [store.record_passage(make_record(i)) for i in range(3)]
+    assert seqs == sorted(seqs) and len(set(seqs)) == 3
+    rows = Outbox(store.path).fetch("record", 10)
+    assert [r[1] for r in rows] == seqs
+    payload = json.loads(rows[0][2])
+    assert payload["id"] == f"g1:{seqs[0]}" and payload["device"] == "g1" and payload["seq"] == seqs[0]
+    assert payload["boot"] == store.boot_id and payload["v"] == 1 and payload["clock_ok"] is True
+    assert payload["wall"].endswith("+08:00")
+
+
+def test_raw_card_never_in_payload(store):
+    seq = store.record_passage(make_record(0, Verdict.DENY, card="DEADBEEF1234", person_id=None))
+    text = Outbox(store.path).fetch("record", 10)[0][2]
+    assert "DEADBEEF1234" not in text
+    payload = json.loads(text)
+    assert payload["card_masked"] == "********1234" and len(payload["card_hash"]) == 16
+    known = store.record_passage(make_record(1, card="CAFE0001", person_id="P9"))
+    assert "CAFE0001" not in json.dumps(store.passage(known)) and store.passage(seq)["person_id"] is None
+
+
+def test_card_hash_key_persists_across_opens(tmp_path):
+    dev = DeviceSettings(id="g1")
+    hashes = []
+    for _ in range(2):
+        s = Store(str(tmp_path / "g.db"), dev).open()
+        seq = s.record_passage(make_record(0, Verdict.DENY, card="ABCDEF99", person_id=None))
+        hashes.append(s.passage(seq)["card_hash"])
+        s.close()
+    assert hashes[0] == hashes[1]
+
+
+def test_fever_goes_to_alert_queue_and_counts(store):
+    store.record_passage(make_record(0))
+    fever = store.record_passage(make_record(1, Verdict.FEVER))
+    store.record_passage(make_record(2, Verdict.DENY, card="X1234567", person_id=None))
+    box = Outbox(store.path)
+    assert [r[1] for r in box.fetch("alert", 10)] == [fever]
+    assert store.counts_today() == {"passages": 3, "fevers": 1, "denials": 1}
+    assert store.backlog()["count"] == 3
+
+
+def test_secondary_check_is_stored_and_queued(store):
+    seq = store.record_passage(make_record(0, Verdict.FEVER))
+    store.add_secondary_check(seq, 37.1, "manual")
+    rows = Outbox(store.path).fetch("record", 10)
+    check = json.loads(rows[-1][2])
+    assert check["type"] == "secondary_check" and check["seq"] == seq and check["value_c"] == 37.1
+    with pytest.raises(KeyError):
+        store.add_secondary_check(9999, 37.0, "manual")
+
+
+def test_seq_monotonic_across_restarts_and_boot_id_changes(tmp_path):
+    dev = DeviceSettings(id="g1")
+    s1 = Store(str(tmp_path / "g.db"), dev).open()
+    a = s1.record_passage(make_record(0))
+    s1.conn.execute("DELETE FROM passages WHERE seq=?", (a,))  # purge must not let seq be reused
+    s1.close()
+    s2 = Store(str(tmp_path / "g.db"), dev).open()
+    b = s2.record_passage(make_record(1))
+    assert b > a and s2.boot_id != s1.boot_id
+    assert s2.passage(b)["boot"] == s2.boot_id
+
+
+def test_sync_connection_deletes_while_writer_writes(store):
+    box = Outbox(store.path)
+    done = threading.Event()
+
+    def writer():
+        for i in range(300):
+            store.record_passage(make_record(i))
+        done.set()
+
+    t = threading.Thread(target=writer)
+    t.start()
+    deleted = 0
+    for _ in range(10000):
+        rows = box.fetch("record", 50)
+        deleted += box.delete(r[0] for r in rows)
+        if done.is_set() and not rows:
+            break
+    t.join(10)
+    assert deleted == 300 and store.backlog() == {"count": 0, "oldest_age_s": 0.0}

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from sync_support import filled_store, gate_config, wait_for
+
+from edge import roster_store
+from edge.settings.fields import SecretRef
+from edge.sync.roster_downlink import RosterDownlink
+from edge.sync.roster_sign import (
+    RosterRejected,
+    parse_key,
+    publish_roster,
+    sign,
+    verify,
+)
+from edge.sync.service import SyncService
+
+KEY = bytes.fromhex("11" * 32)
+
+
+def snapshot(version: int, site: str = "s1", persons: int = 2) -> dict:
+    return {"v": 1, "site": site, "version": version, "persons": [
+        {"person_id": f"P{i}", "name": f"Student {i}", "role": "student", "group": "7A", "cards": [f"C{i:04d}"],
+         "return_from": None, "exit_approved_until": None, "quarantine_until": None, "health_card": "ok",
+         "dormitory": None, "resident": False} for i in range(persons)]}
+
+
+def test_sign_verify_roundtrip_and_rejections():
+    msg = sign(snapshot(5), KEY)
+    assert verify(msg, KEY, "s1")["version"] == 5
+    env = json.loads(msg)
+    tampered = dict(env, payload=env["payload"].replace("Student 1", "Student X"))
+    cases = {
+        "bad_signature": json.dumps(tampered).encode(),
+        "unsigned": json.dumps({"payload": env["payload"]}).encode(),
+        "malformed": msg[: len(msg) // 2],
+        "wrong_site": sign(snapshot(5, site="other"), KEY),
+    }
+    for code, data in cases.items():
+        with pytest.raises(RosterRejected) as info:
+            verify(data, KEY, "s1")
+        assert info.value.code == code
+    with pytest.raises(RosterRejected):
+        verify(msg, bytes.fromhex("22" * 32), "s1")
+    assert parse_key("11" * 32) == KEY and parse_key("a text key") == b"a text key"
+
+
+@pytest.fixture
+def downlink(tmp_path):
+    key = tmp_path / "roster.key"
+    key.write_text("11" * 32 + "\n")
+    cfg = gate_config(1883)
+    filled_store(tmp_path / "gate.db", cfg, 0).close()
+    return RosterDownlink(SecretRef(file=str(key)), str(tmp_path / "gate.db"), "s1")
+
+
+def test_downlink_applies_valid_and_keeps_it_against_bad_ones(downlink, caplog):
+    assert downlink.handle(sign(snapshot(10), KEY))
+    assert roster_store.load(downlink.db_path).version == 10
+    env = json.loads(sign(snapshot(11, persons=3), KEY))
+    bad = {
+        "tampered": json.dumps(dict(env, payload=env["payload"].replace("P2", "P9"))).encode(),
+        "unsigned": json.dumps({"payload": env["payload"]}).encode(),
+        "older": sign(snapshot(9), KEY),
+        "truncated": sign(snapshot(11), KEY)[:-10],
+    }
+    with caplog.at_level(logging.WARNING):
+        for name, data in bad.items():
+            assert not downlink.handle(data), name
+    stored = roster_store.load(downlink.db_path)
+    assert stored.version == 10 and len(stored) == 2
+    assert downlink.counters["rejected"] == 4
+    assert {"rejected_bad_signature", "rejected_unsigned", "rejected_older", "rejected_malformed"} <= set(downlink.counters)
+    assert "roster rejected (older)" in caplog.text and "keeping roster version 10" in caplog.text
+    assert not downlink.handle(sign(snapshot(10), KEY))  # retained redelivery: no change, no error
+    assert downlink.counters["rejected"] == 4
+
+
+def test_roster_downlink_over_broker(mosquitto, tmp_path):
+    key = tmp_path / "roster.key"
+    key.write_text("11" * 32 + "\n")
+    cfg = gate_config(mosquitto.port, roster_key=SecretRef(file=str(key)), health_interval_s=1.0)
+    store = filled_store(tmp_path / "gate.db", cfg, 0)
+    publish_roster(snapshot(42, persons=3), mosquitto.url, KEY, "s1", "gate-edge")
+    sync = SyncService(cfg, store.path)
+    sync.start()
+    try:
+        wait_for(lambda: sync.roster.version == 42, 10, "roster applied from the retained message")
+        assert len(roster_store.load(store.path)) == 3
+        publish_roster(snapshot(41), mosquitto.url, KEY, "s1", "gate-edge")
+        publish_roster(snapshot(43, persons=1), mosquitto.url, bytes(32), "s1", "gate-edge")  # wrong key
+        wait_for(lambda: sync.roster.counters["rejected"] >= 2, 10, "both rejected")
+        assert roster_store.load(store.path).version == 42
+    finally:
+        sync.stop()
+        store.close()
