@@ -16,12 +16,23 @@ DRIVERS: Dict[str, Dict[str, str]] = {
     "thermal": {
         "sim": "drivers.thermal.sim:SimThermal",
         "replay": "drivers.thermal.replay:ReplayThermal",
+        "mlx90640_uart": "drivers.thermal.mlx90640_uart:Mlx90640Uart",
+        "p2pro_uvc": "drivers.thermal.p2pro_uvc:P2ProUvc",
+        "lepton_uvc": "drivers.thermal.lepton_uvc:LeptonUvc",
     },
     "card": {
         "sim": "drivers.card.sim:SimCardReader",
+        "rdm6300": "drivers.card.rdm6300:Rdm6300Reader",
+        "pn532_uart": "drivers.card.pn532_uart:Pn532UartReader",
+        "idcard_sam": "drivers.card.idcard_sam:IdCardSamReader",
+        "serial_lines": "drivers.card.serial_lines:SerialLinesReader",
+        "hid_keyboard": "drivers.card.hid_keyboard:HidKeyboardReader",
     },
     "light": {
         "log": "drivers.light.log:LogLight",
+        "lcus_relay": "drivers.light.lcus_relay:LcusRelay",
+        "tower_light": "drivers.light.tower_light:TowerLight",
+        "gpio": "drivers.light.gpio:GpioLight",
     },
 }
 
