@@ -29,12 +29,22 @@ _ALL = [
     Reason("no_card", "请刷卡", "Please tap your card"),
     Reason("warming_up", "设备预热中 请人工测温", "Warming up: manual screening"),
     Reason("reference_missing", "黑体参考异常 请人工测温", "Blackbody reference missing: manual screening"),
+    Reason("shutter", "设备校准中 请重测", "Sensor calibrating: please retry"),
     # devices
     Reason("thermal_down", "测温设备故障 请人工测温", "Thermal sensor fault: manual screening"),
     Reason("card_down", "读卡器故障 请人工核验", "Card reader fault: check manually"),
     # policy
     Reason("card_unknown", "卡未登记", "Card not registered"),
     Reason("no_roster", "未加载名单", "No roster loaded"),
+    Reason("return_not_open", "未经学校批准不得提前返校", "Return batch not open yet: no early return"),
+    Reason("exit_not_approved", "非经批准不得离开校园", "No exit approval: may not leave campus"),
+    Reason("quarantine", "隔离观察期未满 不得通行", "Under quarantine: may not pass"),
+    Reason("health_card_missing", "未填报健康卡", "Health card not filled in"),
+    Reason("health_card_abnormal", "健康卡异常 请联系校医", "Health card abnormal: see the school doctor"),
+    Reason("not_dorm_resident", "非本宿舍楼住宿人员", "Not a resident of this dormitory"),
+    Reason("not_area_resident", "非家属区人员 请登记", "Not a resident of this area: register as visitor"),
+    Reason("visitor", "访客 请登记并测温", "Visitor: register and take temperature"),
+    Reason("visitor_not_allowed", "无关人员不得进入校园", "Visitors may not enter"),
 ]
 
 REASONS: Dict[str, Reason] = {r.code: r for r in _ALL}
