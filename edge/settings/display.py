@@ -14,3 +14,8 @@ class DisplaySettings:
     language: Literal["zh", "en"] = setting("zh", doc="Screen language.")
     size: str = setting("1024x600", doc="Window size WIDTHxHEIGHT (800x480, 1024x600, 1920x1080 are laid out).")
     font: Optional[str] = setting(None, doc="CJK font file; found automatically when not given.")
+    fullscreen: bool = setting(True, doc="Cover the whole display (false: a normal window, for a desk setup).")
+    fps: float = setting(25.0, doc="Screen refresh rate, frames per second.", min=1, max=60)
+    thermal_min_c: float = setting(20.0, doc="Temperature drawn darkest in the live thermal view, deg C.", min=-20, max=60)
+    thermal_max_c: float = setting(40.0, doc="Temperature drawn brightest in the live thermal view, deg C.", min=-10, max=150)
+    verdict_hold_s: float = setting(5.0, doc="Seconds a verdict stays on screen (a fever stays until acknowledged).", min=1, max=60)

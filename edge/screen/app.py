@@ -1,0 +1,42 @@
+"""One call for the daemon: the guard's screen over the lane's live state.
+
+    shown = run_screen(config.display, live, on_action, stop_event, extras)
+
+Runs on the calling (main) thread until ``stop`` is set and returns True; returns False
+at once, logged, when no window can open, so the caller just waits for ``stop`` instead.
+``on_action(action, record)`` gets each GuardAction with the PassageRecord the screen
+showed when the key was pressed (None when idle): the daemon stores a secondary reading
+against that passage and forwards an ack to the lane and the light. ``extras()`` returns
+keyword arguments for ViewBuilder.build (sync, backlog, warmup_min, flags).
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Dict, Optional
+
+from edge.screen.keypad import GuardAction, Keypad
+from edge.screen.live import ViewBuilder
+from edge.screen.render import renderer_from_settings
+from edge.screen.window import ScreenWindow
+
+
+def run_screen(display: Any, live: Any, on_action: Callable[[GuardAction, Any], None], stop: threading.Event,
+               extras: Optional[Callable[[], Dict[str, Any]]] = None) -> bool:
+    renderer = renderer_from_settings(display)
+    # The closure reads ``builder`` when a key arrives, after it is assigned below.
+    keypad = Keypad(lambda action: on_action(action, builder.shown_record))
+    builder = ViewBuilder(keypad, hold_s=float(getattr(display, "verdict_hold_s", 5.0)))
+
+    def view():
+        return builder.build(live, **(extras() if extras is not None else {}))
+
+    window = ScreenWindow(renderer, view, keypad, fps=float(getattr(display, "fps", 25.0)),
+                          fullscreen=bool(getattr(display, "fullscreen", True)))
+    if not window.open():
+        return False
+    try:
+        while not stop.is_set():
+            window.step()
+    finally:
+        window.close()
+    return True

@@ -1,0 +1,116 @@
+"""The guard's keypad: acknowledge a fever, type the clinical thermometer reading.
+
+Works with a plain numeric keypad (USB numpad): digits and ``.`` type a reading, Enter
+stores it; Enter with nothing typed acknowledges (as do Space and ``*``); Backspace
+deletes a digit, Esc clears. Key codes are what ``cv2.waitKey`` returns: the Qt backend
+gives ASCII for numpad keys, the GTK backend gives X keysyms (low byte kept by waitKey).
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Callable, Optional
+
+from edge.screen.view import SecondaryCheck
+
+log = logging.getLogger(__name__)
+
+# Clinical thermometer readings outside this range are typing mistakes.
+READING_MIN_C = 34.0
+READING_MAX_C = 43.0
+MAX_TYPED = 5  # "37.95" at most
+
+_DIGITS = {**{48 + d: str(d) for d in range(10)}, **{0xB0 + d: str(d) for d in range(10)}}  # '0'.. and KP_0..
+_DOT = {ord("."), ord(","), 0xAE, 0xAC}  # also KP_Decimal, KP_Separator (comma layouts)
+_ENTER = {13, 10, 0x8D}  # Return, Linefeed, KP_Enter
+_BACKSPACE = {8, 127}
+_CLEAR = {27}  # Esc (not 255: callers that mask "no key" (-1) with & 0xFF get 255)
+_ACK = {ord(" "), ord("*"), 0xAA}  # Space, '*', KP_Multiply
+
+
+@dataclasses.dataclass(frozen=True)
+class GuardAction:
+    """What the guard did: ``ack`` (fever acknowledged) or ``secondary`` (a clinical
+    thermometer reading in ``value_c``, deg C)."""
+
+    kind: str
+    value_c: Optional[float] = None
+
+
+class Keypad:
+    def __init__(self, on_action: Callable[[GuardAction], None]) -> None:
+        self.on_action = on_action
+        self._typed = ""
+        self._stored: Optional[float] = None
+        self._error: Optional[str] = None
+
+    @property
+    def secondary(self) -> SecondaryCheck:
+        """The secondary-check state for ScreenView.secondary."""
+        return SecondaryCheck(typed=self._typed, value_c=self._stored, error=self._error)
+
+    def reset(self) -> None:
+        """A new passage is on show: forget what was typed and stored for the last one."""
+        self._typed, self._stored, self._error = "", None, None
+
+    def key(self, code: int) -> bool:
+        """Feed one key code; returns True if it meant something."""
+        if code is None or code < 0:
+            return False
+        code &= 0xFF
+        if code in _DIGITS or code in _DOT:
+            return self._type("." if code in _DOT else _DIGITS[code])
+        if code in _BACKSPACE:
+            self._typed, self._error = self._typed[:-1], None
+            return True
+        if code in _CLEAR:
+            self._typed, self._error = "", None
+            return True
+        if code in _ENTER:
+            if self._typed:
+                return self._submit()
+            return self._emit(GuardAction("ack"))
+        if code in _ACK:
+            return self._emit(GuardAction("ack"))
+        return False
+
+    def _type(self, char: str) -> bool:
+        self._error = None
+        if char == "." and "." in self._typed:
+            return False
+        if len(self._typed) >= MAX_TYPED:
+            return False
+        self._typed += char
+        return True
+
+    def _submit(self) -> bool:
+        value = parse_reading(self._typed)
+        if value is None:
+            log.info("keypad: rejected thermometer reading %r", self._typed)
+            self._typed, self._error = "", "bad_reading"
+            return True
+        self._typed, self._stored, self._error = "", value, None
+        return self._emit(GuardAction("secondary", value))
+
+    def _emit(self, action: GuardAction) -> bool:
+        self.on_action(action)
+        return True
+
+
+def parse_reading(typed: str) -> Optional[float]:
+    """A typed clinical reading in deg C, or None when it is not plausible.
+
+    Numpad users often skip the dot: three digits ``379`` mean 37.9, four ``3795`` 37.95.
+    """
+    text = typed.strip()
+    if not text or text.count(".") > 1 or text in (".",):
+        return None
+    if "." not in text and len(text) in (3, 4):
+        text = text[:2] + "." + text[2:]
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if not READING_MIN_C <= value <= READING_MAX_C:
+        return None
+    return round(value, 2)

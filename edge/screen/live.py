@@ -1,0 +1,92 @@
+"""The daemon's live state (edge.outputs.LiveState) -> ScreenView, once per screen frame.
+
+Owns the screen-only rules: how long a verdict stays up (a fever stays until the guard
+acknowledges it), when the keypad forgets the previous person's reading, and that only
+a name and a group reach the screen, never an ID number or card id.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Optional, Sequence, Tuple
+
+from edge.screen.keypad import Keypad
+from edge.screen.view import ScreenView, StatusBar
+from edge.verdict import Verdict
+
+# Roster person attributes (or dict keys) tried in order, so the screen does not depend
+# on the roster's exact field names.
+NAME_FIELDS = ("name", "display_name")
+GROUP_FIELDS = ("group", "class_name", "klass", "department", "unit")
+
+
+class ViewBuilder:
+    """Call :meth:`build` once per screen frame from the screen thread."""
+
+    def __init__(self, keypad: Keypad, hold_s: float = 5.0, clock: Callable[[], float] = time.monotonic,
+                 wall_clock: Callable[[], str] = lambda: time.strftime("%H:%M:%S")) -> None:
+        self.keypad = keypad
+        self.hold_s = hold_s
+        self.clock = clock
+        self.wall_clock = wall_clock
+        self._latest: Any = None  # the last record the lane published
+        self._since = 0.0  # when the screen first saw it
+        self._fever: Optional[Tuple[Any, Any]] = None  # (record, person) held until acknowledged
+        self.shown_record: Any = None  # the passage the banner and the keypad refer to
+
+    def build(self, live: Any, sync: str = "disabled", backlog: int = 0, warmup_min: Optional[float] = None,
+              flags: Sequence[str] = ()) -> ScreenView:
+        """A view of ``live`` (read attribute by attribute: the lane swaps them whole)."""
+        record, person, fever_open = live.record, live.person, bool(live.fever_open)
+        now = self.clock()
+        if record is not self._latest:
+            self._latest, self._since = record, now
+            if record is not None and record.verdict is Verdict.FEVER:
+                self._fever = (record, person)
+        if not fever_open:
+            self._fever = None
+        # An unacknowledged fever outranks the people who walked through after it: the
+        # guard must still send that person to the isolation room.
+        if self._fever is not None:
+            shown, shown_person = self._fever
+        elif record is not None and (now - self._since < self.hold_s or self.keypad.secondary.typed):
+            shown, shown_person = record, person
+        else:
+            shown, shown_person = None, None
+        if shown is not self.shown_record:
+            self.keypad.reset()  # a new person on show: the last one's reading goes
+            self.shown_record = shown
+        frame, analysis = live.frame, live.analysis
+        thermal = getattr(frame, "celsius", None)
+        face_box = getattr(analysis, "face_box", None) if analysis is not None else None
+        reading = getattr(analysis, "skin_c", None) if face_box is not None else None
+        ambient = getattr(frame, "ambient_c", None)
+        if ambient is None and analysis is not None:
+            ambient = getattr(analysis, "ambient_c", None)
+        status = StatusBar(
+            clock=self.wall_clock(), sync=sync, backlog=int(backlog),
+            devices={role: getattr(state, "value", str(state)) for role, state in dict(live.devices).items()},
+            warmup_min=warmup_min, ambient_c=ambient, passages=int(live.counts.get("passages", 0)),
+            fevers=int(live.counts.get("fever", 0)), denials=int(live.counts.get("deny", 0)), flags=tuple(flags))
+        if shown is None:
+            return ScreenView(thermal=thermal, face_box=face_box, reading_c=reading,
+                              secondary=self.keypad.secondary, status=status)
+        name, group = person_fields(shown_person)
+        return ScreenView(thermal=thermal, face_box=face_box, reading_c=reading, verdict=shown.verdict,
+                          reasons=tuple(shown.reasons), name=name, group=group, body_c=shown.body_c,
+                          awaiting_ack=self._fever is not None, secondary=self.keypad.secondary, status=status)
+
+
+def person_fields(person: Any) -> Tuple[Optional[str], Optional[str]]:
+    """(name, group) of a roster person object or dict; nothing else is read."""
+    if person is None:
+        return None, None
+    return _first(person, NAME_FIELDS), _first(person, GROUP_FIELDS)
+
+
+def _first(person: Any, names: Sequence[str]) -> Optional[str]:
+    for name in names:
+        value = person.get(name) if isinstance(person, dict) else getattr(person, name, None)
+        if value:
+            return str(value)
+    return None
+

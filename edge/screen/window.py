@@ -1,0 +1,126 @@
+"""The fullscreen OpenCV window: render the current view, show it, feed keys to the keypad.
+
+Run it on the main thread (Qt and GTK want their windows there); everything it reads
+comes from ``view_source``, a cheap function over the lane's live state. A window that
+cannot open (no display) is logged once and the daemon goes on headless: the light,
+records and sync do not depend on the screen.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from typing import Callable, Optional
+
+import cv2
+import numpy as np
+
+from edge.screen.keypad import Keypad
+from edge.screen.render import Renderer
+from edge.screen.view import ScreenView
+
+log = logging.getLogger(__name__)
+
+TITLE = "Gate Edge"
+PROBE_TIMEOUT_S = 20.0
+# Qt aborts the whole process (no exception) when it cannot reach a display, so the
+# first window is opened in a throwaway child process.
+_PROBE = "import cv2; cv2.namedWindow('probe', cv2.WINDOW_NORMAL); cv2.waitKey(1); cv2.destroyAllWindows()"
+
+Show = Callable[[np.ndarray], None]
+WaitKey = Callable[[int], int]
+
+
+class ScreenWindow:
+    def __init__(self, renderer: Renderer, view_source: Callable[[], ScreenView], keypad: Keypad,
+                 fps: float = 25.0, fullscreen: bool = True, show: Optional[Show] = None,
+                 wait_key: Optional[WaitKey] = None) -> None:
+        if fps <= 0:
+            raise ValueError("fps must be positive")
+        self.renderer = renderer
+        self.view_source = view_source
+        self.keypad = keypad
+        self.period_s = 1.0 / fps
+        self.fullscreen = fullscreen
+        self._show = show
+        self._wait_key = wait_key or cv2.waitKey
+        self.frames = 0
+        self.render_errors = 0
+        self._window_open = False
+
+    def open(self) -> bool:
+        """Create the window; False (logged) when there is no display to show it on."""
+        if self._show is not None:
+            return True
+        problem = display_problem()
+        if problem:
+            log.error("cannot open the screen window (%s): running without a screen", problem)
+            return False
+        try:
+            cv2.namedWindow(TITLE, cv2.WINDOW_NORMAL)
+            w, h = self.renderer.layout.width, self.renderer.layout.height
+            cv2.resizeWindow(TITLE, w, h)
+            if self.fullscreen:
+                cv2.setWindowProperty(TITLE, cv2.WND_PROP_FULLSCREEN, cv2.WINDOW_FULLSCREEN)
+        except cv2.error as exc:
+            log.error("cannot open the screen window (%s): running without a screen", str(exc).strip()[:200])
+            return False
+        self._show = lambda image: cv2.imshow(TITLE, image)
+        self._window_open = True
+        return True
+
+    def close(self) -> None:
+        if not self._window_open:
+            return
+        self._window_open = False
+        try:
+            cv2.destroyWindow(TITLE)
+        except cv2.error:
+            pass  # the guard or the desktop closed it already
+
+    def step(self) -> None:
+        """One frame: render, show, handle at most one key; waits out the rest of the period."""
+        started = time.monotonic()
+        try:
+            image = self.renderer.render(self.view_source())
+        except Exception:  # a drawing bug must not take the gate down
+            self.render_errors += 1
+            if self.render_errors == 1 or self.render_errors % 1000 == 0:
+                log.exception("screen render failed (%d times)", self.render_errors)
+            image = None
+        if image is not None and self._show is not None:
+            self._show(image)
+            self.frames += 1
+        remaining_ms = int((self.period_s - (time.monotonic() - started)) * 1000)
+        code = self._wait_key(max(1, remaining_ms))
+        if code is not None and code >= 0:
+            self.keypad.key(code)
+
+    def run(self, stop: threading.Event) -> None:
+        """Loop until ``stop`` is set. Returns at once when no window can open."""
+        if not self.open():
+            return
+        try:
+            while not stop.is_set():
+                self.step()
+        finally:
+            self.close()
+
+
+def display_problem() -> Optional[str]:
+    """Why no window can open here, or None when one can."""
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return "no DISPLAY or WAYLAND_DISPLAY in the environment"
+    try:
+        probe = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True,
+                               timeout=PROBE_TIMEOUT_S, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"display probe failed: {exc}"
+    if probe.returncode != 0:
+        lines = [line for line in probe.stderr.splitlines() if line.strip()]
+        return f"display {os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')}: " + (
+            lines[0][:160] if lines else f"exit {probe.returncode}")
+    return None

@@ -1,0 +1,119 @@
+"""The daemon's LiveState -> ScreenView: hold times, fever until acknowledged, keypad reset."""
+from __future__ import annotations
+
+from typing import List
+
+from drivers.base import DeviceState, ThermalFrame
+from edge.measure import FrameAnalysis
+from edge.outputs import LiveState
+from edge.record import PassageRecord
+from edge.screen.canned import synthetic_frame
+from edge.screen.keypad import GuardAction, Keypad
+from edge.screen.live import ViewBuilder, person_fields
+from edge.screen.render import make_renderer
+from edge.verdict import Verdict
+
+
+def record(t: float, verdict: Verdict, body_c: float = 36.5, reasons=()) -> PassageRecord:
+    return PassageRecord(t=t, wall=1_700_000_000.0 + t, clock_ok=True, verdict=verdict, reasons=tuple(reasons),
+                         card="0006762840", card_reader="rdm6300", person_id="S20230417", skin_c=body_c - 1.5,
+                         body_c=body_c, measurement={}, policy={})
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def setup():
+    actions: List[GuardAction] = []
+    pad = Keypad(actions.append)
+    clock = Clock()
+    builder = ViewBuilder(pad, hold_s=5.0, clock=clock, wall_clock=lambda: "08:00:00")
+    live = LiveState()
+    celsius, box = synthetic_frame(36.6)
+    live.frame = ThermalFrame(t=99.0, celsius=celsius, ambient_c=21.0)
+    live.analysis = FrameAnalysis(t=99.0, people=1, face_box=box, face_pixels=900, skin_c=35.1, skin_n=9,
+                                  issues=frozenset())
+    live.devices = {"thermal": DeviceState.OK, "card": DeviceState.RECONNECTING}
+    return actions, pad, clock, builder, live
+
+
+def test_idle_view_carries_live_frame_and_status() -> None:
+    _a, _pad, _clock, builder, live = setup()
+    view = builder.build(live, sync="offline", backlog=7, warmup_min=12.0, flags=("disk_full",))
+    assert view.verdict is None and view.thermal is live.frame.celsius and view.reading_c == 35.1
+    assert view.status.devices == {"thermal": "ok", "card": "reconnecting"}
+    assert (view.status.sync, view.status.backlog, view.status.ambient_c) == ("offline", 7, 21.0)
+    assert view.status.flags == ("disk_full",) and view.warming_up
+
+
+def test_pass_is_held_then_idle_and_never_shows_ids() -> None:
+    _a, _pad, clock, builder, live = setup()
+    live.record, live.person = record(99.0, Verdict.PASS), {"name": "李明", "group": "初二(3)班", "id": "S20230417"}
+    view = builder.build(live)
+    assert (view.verdict, view.name, view.group, view.body_c) == (Verdict.PASS, "李明", "初二(3)班", 36.5)
+    texts = " ".join(t for _r, _b, t in make_renderer("zh", "800x480").render_layers(view).boxes)
+    assert "S20230417" not in texts and "0006762840" not in texts and "6762840" not in texts
+    clock.now = 104.5  # shown since 100.0, held for 5 s
+    assert builder.build(live).verdict is Verdict.PASS
+    clock.now = 105.5
+    assert builder.build(live).verdict is None
+
+
+def test_fever_stays_until_acknowledged_and_keypad_resets_per_person() -> None:
+    actions, pad, clock, builder, live = setup()
+    fever = record(99.0, Verdict.FEVER, 38.3, ("fever",))
+    live.record, live.fever_open, live.person = fever, True, {"name": "张伟", "group": "初三(1)班"}
+    assert builder.build(live).awaiting_ack
+    for key in b"38.0\r":
+        pad.key(key)
+    clock.now = 500.0  # long after the hold time
+    view = builder.build(live)
+    assert view.verdict is Verdict.FEVER and view.awaiting_ack and view.secondary.value_c == 38.0
+    assert actions == [GuardAction("secondary", 38.0)] and builder.shown_record is fever
+    # The queue moves on before the guard acknowledges: the fever stays on screen.
+    live.record, live.person = record(501.0, Verdict.PASS), {"name": "李明"}
+    view = builder.build(live)
+    assert (view.verdict, view.name, view.secondary.value_c) == (Verdict.FEVER, "张伟", 38.0)
+    live.fever_open = False  # the daemon got the ack: the latest passage, while it is fresh
+    view = builder.build(live)
+    assert (view.verdict, view.name, view.awaiting_ack) == (Verdict.PASS, "李明", False)
+    assert view.secondary.value_c is None  # a new person: the last reading is forgotten
+    clock.now = 510.0
+    assert builder.build(live).verdict is None and builder.shown_record is None
+
+
+def test_typing_keeps_the_person_on_screen() -> None:
+    _a, pad, clock, builder, live = setup()
+    live.record = record(99.0, Verdict.RETRY, reasons=("too_cold",))
+    builder.build(live)
+    pad.key(ord("3"))
+    clock.now = 200.0
+    view = builder.build(live)
+    assert view.verdict is Verdict.RETRY and view.secondary.typed == "3"
+
+
+def test_person_fields_read_objects_and_dicts_only_by_name() -> None:
+    class Person:
+        name = "王芳"
+        class_name = "高一(2)班"
+        id_number = "110101200501011234"
+
+    assert person_fields(Person()) == ("王芳", "高一(2)班")
+    assert person_fields({"name": "A"}) == ("A", None)
+    assert person_fields(None) == (None, None)
+
+
+def test_run_screen_without_a_display_returns_false(monkeypatch) -> None:
+    import threading
+
+    from edge.screen.app import run_screen
+    from edge.settings.display import DisplaySettings
+
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert run_screen(DisplaySettings(size="800x480"), LiveState(), lambda a, r: None, threading.Event()) is False
