@@ -9,7 +9,7 @@ from edge.clock import Clock, local_time_in
 from edge.lane import Lane
 from edge.measure import FrameAnalyzer
 from edge.policy import Policy
-from edge.roster import Roster
+from edge.roster import Roster, RosterError
 from edge.screening import Screener
 from edge.settings.root import GateConfig
 
@@ -21,8 +21,29 @@ def load_local_roster(config: GateConfig) -> Optional[Roster]:
     if config.policy.roster_file is None:
         log.warning("no roster configured: cards are not checked against a roster")
         return None
-    roster = Roster.from_csv(config.policy.roster_file)
+    try:
+        roster = Roster.from_csv(config.policy.roster_file, site=config.device.site)
+    except (RosterError, OSError) as exc:
+        log.error("roster file not usable, cards are not checked: %s", exc)
+        return None
     log.info("roster %s: %d persons from %s", roster.version, len(roster), config.policy.roster_file)
+    return roster
+
+
+def load_gate_roster(config: GateConfig) -> Optional[Roster]:
+    """The daemon's roster: the newer of the stored one (imported or received over MQTT)
+    and the configured CSV file. A broken CSV falls back to the stored roster."""
+    from edge import roster_store
+
+    try:
+        roster, source = roster_store.gate_roster(config.store.path, config.policy.roster_file, config.device.site)
+    except (RosterError, OSError) as exc:
+        log.error("roster file not usable (%s): deciding from the stored roster", exc)
+        roster, source = roster_store.gate_roster(config.store.path, None, config.device.site)
+    if len(roster) == 0:
+        log.warning("no roster: cards are not checked against a roster")
+        return None
+    log.info("roster %s: %d persons from %s", roster.version, len(roster), source)
     return roster
 
 

@@ -15,6 +15,12 @@ COMMANDS = (
     "check_config",
     "sim",
     "replay",
+    "screenshot",
+    "calibrate",
+    "confirm",
+    "doctor",
+    "roster",
+    "collect",
 )
 
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"

@@ -1,6 +1,7 @@
 """Wires readers, lane, outputs, store and sync together, and takes them down cleanly."""
 from __future__ import annotations
 
+import collections
 import logging
 import queue
 import signal
@@ -10,14 +11,20 @@ from typing import List, Optional
 
 from drivers.base import BuildContext, CardReader, Light, ThermalSource
 from drivers.registry import build
-from edge.assembly import build_lane, load_local_roster
+from edge.assembly import build_lane, load_gate_roster
 from edge.clock import SystemClock
+from edge.events import GuardInput
 from edge.lane_thread import LaneThread
 from edge.notify import Notifier
 from edge.outputs import LaneOutputs, LiveState
 from edge.readers import ReaderThread
+from edge.record import PassageRecord
+from edge.screen.app import run_screen
+from edge.screen.keypad import GuardAction
 from edge.settings.root import GateConfig
 from edge.signals import SignalController
+from edge.sync.service import SyncService
+from edge.status_cache import StatusCache
 from edge.store import Store
 from edge.store_writer import StoreWriter
 
@@ -64,11 +71,15 @@ class Daemon:
         store = Store(cfg.store.path, cfg.device)
         store.open()
         events: "queue.Queue[object]" = queue.Queue(maxsize=EVENT_QUEUE)
-        lane = build_lane(cfg, thermal.accuracy, SystemClock(), load_local_roster(cfg), card is not None,
+        self.live.counts = _live_counts(store.counts_today())
+        lane = build_lane(cfg, thermal.accuracy, SystemClock(), load_gate_roster(cfg), card is not None,
                           sensor_started=time.monotonic(), warmup_minutes=thermal.warmup_minutes)
         light.open()
         signals = SignalController(cfg.signals, light)
-        writer = StoreWriter(store)
+        seqs = _RecentSeqs()
+        writer = StoreWriter(store, on_written=seqs.remember)
+        sync = SyncService(cfg, cfg.store.path, lambda: self._health(lane, readers, writer)) if cfg.mqtt else None
+        status = StatusCache(store, sync, writer, thermal, self.started)
         lane.listeners.append(LaneOutputs(writer, signals, self.live, console=self.console))
         readers: List[ReaderThread] = [ReaderThread("thermal", thermal, events, self.stop_event)]
         if card is not None:
@@ -80,11 +91,17 @@ class Daemon:
         lane_thread.start()
         for reader in readers:
             reader.start()
+        if sync is not None:
+            sync.start()
         log.info("gate %s/%s running (%s, thermal %s, card %s, light %s)", cfg.device.site, cfg.device.id,
                  cfg.device.direction, thermal.type_name, card.type_name if card else "none", light.type_name)
         notifier.ready(f"gate {cfg.device.id} running")
+        if self.run_for is not None:
+            threading.Timer(self.run_for, self.stop_event.set).start()
         try:
-            self.stop_event.wait(self.run_for)
+            on_action = _GuardActions(events, store, seqs).handle
+            if self.headless or not run_screen(cfg.display, self.live, on_action, self.stop_event, status.screen_extras):
+                self.stop_event.wait()
         finally:
             notifier.stopping()
             self.stop_event.set()
@@ -92,8 +109,57 @@ class Daemon:
                 reader.join(timeout=5)
             lane_thread.join(timeout=10)
             writer.stop()
+            if sync is not None:
+                sync.stop()
             signals.stop()
             light.close()
             store.close()
             log.info("stopped: %d passages, %d frames", lane.counters["passages"], lane.counters["frames"])
         return 0
+
+    def _health(self, lane, readers, writer) -> dict:
+        """Facts for the retained health message (the sync thread adds backlog and its own)."""
+        return {
+            "devices": {role: state.value for role, state in lane.devices.items()},
+            "lane": dict(lane.counters),
+            "dropped_frames": sum(r.dropped_frames for r in readers),
+            "store_fault": writer.fault,
+            "roster_version": getattr(lane.roster, "version", None),
+        }
+
+
+def _live_counts(today: dict) -> dict:
+    return {"passages": today["passages"], "fever": today["fevers"], "deny": today["denials"]}
+
+
+class _RecentSeqs:
+    """The store's seq of recent passages, so a secondary reading typed on the keypad
+    lands on the passage the screen shows."""
+
+    def __init__(self, keep: int = 64) -> None:
+        self._seqs: "collections.OrderedDict[int, int]" = collections.OrderedDict()
+        self._keep = keep
+
+    def remember(self, record: PassageRecord, seq: int) -> None:
+        self._seqs[id(record)] = seq
+        while len(self._seqs) > self._keep:
+            self._seqs.popitem(last=False)
+
+    def seq_of(self, record: PassageRecord) -> Optional[int]:
+        return self._seqs.get(id(record))
+
+
+class _GuardActions:
+    def __init__(self, events: "queue.Queue[object]", store: Store, seqs: _RecentSeqs) -> None:
+        self.events, self.store, self.seqs = events, store, seqs
+
+    def handle(self, action: GuardAction, record: Optional[PassageRecord]) -> None:
+        if action.kind == "ack":
+            self.events.put(GuardInput(time.monotonic(), "ack"))
+        elif action.kind == "secondary" and record is not None:
+            seq = self.seqs.seq_of(record)
+            if seq is None:
+                log.warning("secondary reading %.1f C: passage not stored yet, ignored", action.value_c)
+                return
+            self.store.add_secondary_check(seq, action.value_c, "keypad")
+            log.info("secondary check %.1f C stored for passage %d", action.value_c, seq)

@@ -172,7 +172,8 @@ class Lane:
         wall, clock_ok = self.clock(pair.t)
         if pair.card is not None:
             person = self.roster.lookup(pair.card.card_id) if self.roster is not None else None
-            decision = self.policy.decide(person, pair.card, self.local_time(wall), roster_loaded=self.roster_loaded)
+            decision = self.policy.decide(person, pair.card, self.local_time(wall), roster_loaded=self.roster_loaded,
+                                          roster_version=self.roster.version if self.roster is not None else None)
             policy_facts = dict(decision.facts)
             if decision.soft:
                 policy_facts["soft"] = list(decision.soft)

@@ -1,52 +1,25 @@
 """The lane end to end on synthetic frames, with the real analyzer and screener."""
 from __future__ import annotations
 
-import dataclasses
-from typing import Any, List, Optional, Tuple
+from typing import List, Tuple
 
 from drivers.base import AccuracyClass, CardEvent, DeviceState
 from edge.events import DeviceStatus, Tick
+from edge.clock import local_time_in
 from edge.lane import Lane
 from edge.measure import FrameAnalyzer
 from edge.measure_synth import Person, frame
 from edge.record import PassageRecord
+from edge.policy import Policy
+from edge.roster import Roster
 from edge.screening import Screener
+from edge.settings.device import DeviceSettings
 from edge.settings.lane import LaneSettings
+from edge.settings.policy import PolicySettings
 from edge.settings.screening import ScreeningSettings
 from edge.verdict import Verdict
 
 SHAPE = (192, 256)
-
-
-@dataclasses.dataclass(frozen=True)
-class _Person:
-    person_id: str
-
-
-class _Roster:
-    def __init__(self, cards: dict) -> None:
-        self.cards = cards
-
-    def lookup(self, card_id: str) -> Optional[_Person]:
-        return self.cards.get(card_id)
-
-    def __len__(self) -> int:
-        return len(self.cards)
-
-
-@dataclasses.dataclass(frozen=True)
-class _Decision:
-    allowed: bool
-    reasons: Tuple[str, ...]
-    soft: Tuple[str, ...] = ()
-    facts: Any = dataclasses.field(default_factory=dict)
-
-
-class _KnownCardsPolicy:
-    """The minimal foundation policy: a card must be in the roster."""
-
-    def decide(self, person, card, now, roster_loaded=True, visitor=False):
-        return _Decision(True, ()) if person is not None else _Decision(False, ("card_unknown",))
 
 
 class Collect:
@@ -69,10 +42,11 @@ class Collect:
 
 def make_lane(has_card_reader: bool) -> Tuple[Lane, Collect]:
     settings = ScreeningSettings()
+    roster = Roster.from_snapshot({"v": 1, "site": "s", "version": 1, "persons": [
+        {"person_id": "S0001", "name": "学生0001", "cards": ["2000000001"]}]})
     lane = Lane(LaneSettings(pair_window_s=4.0), FrameAnalyzer(settings, AccuracyClass.SCREENING),
-                Screener(settings, AccuracyClass.SCREENING), _KnownCardsPolicy(),
-                _Roster({"2000000001": _Person("S0001")}), lambda t: (1.7e9 + t, True), has_card_reader,
-                lambda wall: None)
+                Screener(settings, AccuracyClass.SCREENING), Policy(PolicySettings(), DeviceSettings()),
+                roster, lambda t: (1.7e9 + t, True), has_card_reader, local_time_in("Asia/Shanghai"))
     out = Collect()
     lane.listeners.append(out)
     return lane, out

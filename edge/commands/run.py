@@ -19,14 +19,15 @@ def register(sub: "argparse._SubParsersAction") -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.validate_config:
+        from edge.commands.check_config import check
+
+        return check(args.config, out=sys.stdout, err=sys.stderr)
     try:
         config = load_config(args.config)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    if args.validate_config:
-        print(f"{args.config or '(embedded default)'}: ok")
-        return 0
     from edge.daemon import Daemon  # imported late: --validate-config must not need OpenCV & co.
 
     return Daemon(config, args.config, args.headless, args.run_for, console=args.print_passages).run()

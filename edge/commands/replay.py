@@ -1,0 +1,49 @@
+"""``gate-edge replay``: run the real lane on a recording, one JSON line per passage."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from edge.recording import RecordingError, load
+from edge.settings.errors import ConfigError
+from edge.settings.loader import load_config
+
+
+def register(sub: "argparse._SubParsersAction") -> None:
+    p = sub.add_parser("replay", help="run the lane on a recording (.npz) as fast as possible")
+    p.add_argument("recording", metavar="FILE.npz")
+    p.add_argument("--config", metavar="FILE", help="YAML config (default: the embedded default)")
+    p.add_argument("--json", action="store_true", help="one JSON object per passage (default: one text line)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from edge.outputs import format_passage
+    from edge.replay import run_recording
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    try:
+        rec = load(args.recording)
+    except (RecordingError, OSError) as exc:
+        print(f"{args.recording}: {exc}", file=sys.stderr)
+        return 2
+    for seq, (record, _person) in enumerate(run_recording(rec, config), start=1):
+        if args.json:
+            print(json.dumps({
+                "seq": seq, "t": round(record.t, 3), "card": record.card, "person_id": record.person_id,
+                "skin_c": _round(record.skin_c), "body_c": _round(record.body_c),
+                "verdict": record.verdict.value, "reasons": list(record.reasons),
+                "calibration": record.measurement.get("calibration_version"),
+            }, ensure_ascii=False))
+        else:
+            print(format_passage(record))
+    return 0
+
+
+def _round(value):
+    return None if value is None else round(value, 2)

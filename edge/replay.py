@@ -1,0 +1,60 @@
+"""Batch replay: the real lane on a recording, as fast as the CPU allows.
+
+Time comes from the recording, so two runs give identical passages.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, List, Optional, Tuple
+
+from drivers.base import AccuracyClass
+from edge.assembly import build_lane, load_local_roster
+from edge.clock import recording_clock
+from edge.recording import Recording, events
+from edge.record import PassageRecord
+from edge.settings.root import GateConfig
+
+log = logging.getLogger(__name__)
+
+
+class _Collect:
+    def __init__(self) -> None:
+        self.passages: List[Tuple[PassageRecord, Any]] = []
+
+    def on_passage(self, record: PassageRecord, person: Any) -> None:
+        self.passages.append((record, person))
+
+    def on_frame(self, frame: Any, analysis: Any) -> None:
+        pass
+
+    def on_devices(self, states: Any) -> None:
+        pass
+
+    def on_guard(self, event: Any) -> None:
+        pass
+
+
+def recording_accuracy(rec: Recording) -> AccuracyClass:
+    """What the recording says of its sensor; unknown sensors are treated as not screening-grade."""
+    meta = rec.meta or {}
+    try:
+        return AccuracyClass(meta.get("accuracy", AccuracyClass.REFERENCE_REQUIRED.value))
+    except ValueError:
+        return AccuracyClass.REFERENCE_REQUIRED
+
+
+def run_recording(rec: Recording, config: GateConfig, roster: Optional[Any] = None,
+                  use_roster_file: bool = True) -> List[Tuple[PassageRecord, Any]]:
+    if roster is None and use_roster_file:
+        roster = load_local_roster(config)
+    has_cards = rec.cards is not None and config.card is not None
+    lane = build_lane(config, recording_accuracy(rec), recording_clock, roster, has_cards,
+                      sensor_started=None, warmup_minutes=0.0)
+    out = _Collect()
+    lane.listeners.append(out)
+    last_t = 0.0
+    for event in events(rec):
+        lane.handle(event)
+        last_t = event.t
+    lane.flush(last_t)
+    return out.passages

@@ -1,0 +1,71 @@
+"""The daemon as a process, on the demo config: passages printed, stored, clean stop."""
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from drivers.thermal.scene import Scene
+from drivers.thermal.sim import Options, scene_config
+from edge.settings.loader import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _demo_config(tmp_path: Path) -> Path:
+    text = (ROOT / "config" / "demo.yaml").read_text()
+    text = text.replace("config/roster.demo.csv", str(ROOT / "config" / "roster.demo.csv"))
+    text = text.replace("data/gate-edge.db", str(tmp_path / "gate.db"))
+    text = text.replace("port: 1883", "port: 9")  # nothing listens: offline, records stay in the outbox
+    path = tmp_path / "gate.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_demo_scene_has_a_fever_among_the_first_50_people():
+    config = load_config(str(ROOT / "config" / "demo.yaml"))
+    scene = Scene(scene_config(config.thermal.options))
+    assert isinstance(config.thermal.options, Options)
+    people = [scene.person(i) for i in range(50)]
+    assert any(p.core_c >= 37.5 for p in people)
+
+
+def test_daemon_prints_and_stores_passages_then_stops_on_sigterm(tmp_path):
+    config = _demo_config(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "edge", "run", "--config", str(config), "--headless",
+                             "--print-passages"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "DISPLAY": ""})
+    lines = []
+    deadline = time.monotonic() + 20
+    try:
+        while time.monotonic() < deadline and len(lines) < 2:
+            line = proc.stdout.readline()
+            if line:
+                lines.append(line)
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert len(lines) >= 2, err
+    assert any(v in lines[0] for v in ("PASS", "FEVER", "RETRY", "DENY")), lines
+    assert "Traceback" not in err
+    with sqlite3.connect(tmp_path / "gate.db") as db:
+        stored = db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+        queued = db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+    assert stored >= len(lines) and queued >= stored  # offline: every record waits in the outbox
+
+
+def test_validate_config_flag(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("thermal:\n  typ: sim\n")
+    proc = subprocess.run([sys.executable, "-m", "edge", "run", "--config", str(bad), "--validate-config"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert f"{bad}:2: thermal.typ" in proc.stderr and "did you mean 'type'" in proc.stderr
+    assert "Traceback" not in proc.stderr
