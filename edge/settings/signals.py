@@ -3,6 +3,7 @@ from __future__ import annotations
 import dataclasses
 from typing import List
 
+from drivers.base import LAMPS
 from edge.settings.fields import setting
 
 
@@ -14,6 +15,11 @@ class LightPattern:
     blink_hz: float = setting(0.0, min=0, max=10, doc="0 = steady; otherwise blink at this rate.")
     seconds: float = setting(2.0, min=0, max=3600, doc="How long the pattern lasts; 0 = until acknowledged.")
     buzzer_seconds: float = setting(0.0, min=0, max=3600, doc="Buzzer time within the pattern (0 = as long as the pattern, when 'buzzer' is in lamps).")
+
+    def __post_init__(self) -> None:
+        unknown = [lamp for lamp in self.lamps if lamp not in LAMPS]
+        if unknown:
+            raise ValueError(f"unknown lamp {unknown[0]!r}; lamps are {', '.join(LAMPS)}")
 
 
 def _pattern(lamps: List[str], blink_hz: float = 0.0, seconds: float = 2.0, buzzer_seconds: float = 0.0):
