@@ -1,0 +1,87 @@
+"""``gate-edge confirm PASSAGE_ID 37.9``: store the guard's clinical thermometer reading.
+
+A fever verdict opens a secondary check (the device does not diagnose); the reading taken
+with a clinical thermometer is stored with the passage and synced with it. PASSAGE_ID is
+the passage's seq, or ``DEVICE:SEQ`` as shown on the screen and in the ledger.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import Optional, Tuple
+
+from edge.settings.errors import ConfigError
+from edge.settings.loader import load_config
+
+log = logging.getLogger(__name__)
+
+#: A clinical reading outside this is a typo (36.9 typed as 369, or a room temperature).
+CLINICAL_RANGE = (34.0, 43.0)
+
+
+def register(sub: "argparse._SubParsersAction") -> None:
+    p = sub.add_parser("confirm", help="store a clinical thermometer reading as the secondary check of a passage")
+    p.add_argument("passage", metavar="PASSAGE_ID", help="passage seq, or DEVICE:SEQ")
+    p.add_argument("value_c", metavar="CELSIUS", help="clinical reading in deg C, e.g. 37.9")
+    p.add_argument("--config", metavar="FILE", help="YAML config (default: the embedded demo config)")
+    p.add_argument("--source", default="cli", help="where the reading comes from (default: cli)")
+    p.set_defaults(func=run)
+
+
+def parse_passage(text: str, device_id: str) -> Tuple[Optional[int], str]:
+    """(seq, error): seq is None when the id is malformed or names another device."""
+    device, sep, seq_text = text.rpartition(":")
+    if sep and device != device_id:
+        return None, f"passage {text} belongs to device {device!r}, this is {device_id!r}"
+    try:
+        seq = int(seq_text)
+    except ValueError:
+        return None, f"passage id {text!r}: expected a number or DEVICE:NUMBER"
+    if seq < 1:
+        return None, f"passage id {text!r}: numbers start at 1"
+    return seq, ""
+
+
+def parse_value(text: str) -> Tuple[Optional[float], str]:
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        return None, f"{text!r} is not a temperature"
+    low, high = CLINICAL_RANGE
+    if not low <= value <= high:
+        return None, f"{value} deg C is outside {low:g}-{high:g}: check the thermometer reading"
+    return round(value, 2), ""
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    seq, error = parse_passage(args.passage, config.device.id)
+    value, value_error = parse_value(args.value_c)
+    if seq is None or value is None:
+        print(f"confirm: {error or value_error}", file=sys.stderr)
+        return 2
+    from edge.store import Store  # imported late: argument errors must not need the database
+
+    if not os.path.exists(config.store.path):
+        print(f"confirm: no database at {config.store.path}", file=sys.stderr)
+        return 1
+    store = Store(config.store.path, config.device).open()
+    try:
+        passage = store.passage(seq)
+        store.add_secondary_check(seq, value, args.source)
+    except KeyError:
+        print(f"confirm: no passage {config.device.id}:{seq} in {config.store.path}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    measured = passage.get("body_c") if passage else None
+    was = f", gate measured {measured:.1f}" if isinstance(measured, (int, float)) else ""
+    verdict = "at or above the fever line" if value >= config.screening.fever_c else "below the fever line"
+    print(f"passage {config.device.id}:{seq}: clinical {value:.1f} deg C stored ({verdict}{was})")
+    return 0
