@@ -30,7 +30,7 @@ class ScreeningSettings:
 
     threshold_mode: Literal["absolute", "relative", "both"] = setting("absolute", doc="Which fever threshold applies.")
     fever_c: float = setting(37.3, min=35, max=40, doc="Absolute threshold on the body estimate (deg C).")
-    offset_c: float = setting(0.4, min=-5, max=5, doc="Constant skin(canthus)-to-body offset used when no calibration file is given.")
+    offset_c: float = setting(0.6, min=-5, max=5, doc="Constant canthus-to-body offset used when no calibration file is given (0.6: a P2-class camera at 0.6-1.0 m, blur included; calibrate each device).")
     calibration_file: Optional[str] = setting(None, doc="Versioned calibration file written by 'gate-edge calibrate'; its offset replaces offset_c.")
     stable_frames: int = setting(4, min=1, max=100, doc="Frames of one still person needed for a reading.")
     hottest_pixels: int = setting(4, min=1, max=200, doc="Mean of this many hottest face pixels is the raw skin reading.")
