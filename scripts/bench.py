@@ -32,8 +32,12 @@ SECTIONS: Dict[str, Tuple[str, str]] = {
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("sections", nargs="*", choices=list(SECTIONS), default=list(SECTIONS))
+    parser.add_argument("sections", nargs="*", metavar="SECTION", help=f"one of {', '.join(SECTIONS)}")
     args = parser.parse_args()
+    unknown = [s for s in args.sections if s not in SECTIONS]
+    if unknown:
+        parser.error(f"unknown section {unknown[0]!r}; choose from {', '.join(SECTIONS)}")
+    args.sections = args.sections or list(SECTIONS)
     rows: List[Tuple[str, str, float, str]] = []
     for section in args.sections:
         module_name, func_name = SECTIONS[section]
