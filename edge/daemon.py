@@ -124,7 +124,8 @@ class Daemon:
             "lane": dict(lane.counters),
             "dropped_frames": sum(r.dropped_frames for r in readers),
             "store_fault": writer.fault,
-            "roster_version": getattr(lane.roster, "version", None),
+            "roster_version": lane.roster.version if lane.roster is not None else None,
+            "screening_warnings": list(lane.screener.warnings),
         }
 
 
