@@ -155,8 +155,8 @@ class _GuardActions:
         self.events, self.store, self.seqs = events, store, seqs
 
     def handle(self, action: GuardAction, record: Optional[PassageRecord]) -> None:
-        if action.kind == "ack":
-            self.events.put(GuardInput(time.monotonic(), "ack"))
+        if action.kind in ("ack", "visitor"):
+            self.events.put(GuardInput(time.monotonic(), action.kind))
         elif action.kind == "secondary" and record is not None:
             seq = self.seqs.seq_of(record)
             if seq is None:

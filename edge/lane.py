@@ -22,6 +22,9 @@ from edge.verdict import Verdict, worst
 
 log = logging.getLogger(__name__)
 
+#: Reader name of the pseudo card event a guard's visitor key makes.
+VISITOR_KEY = "guard_key"
+
 
 class LaneListener(Protocol):
     def on_passage(self, record: PassageRecord, person: Any) -> None: ...
@@ -72,6 +75,10 @@ class Lane:
         elif isinstance(event, DeviceStatus):
             self._device(event)
         elif isinstance(event, GuardInput):
+            if event.kind == "visitor":
+                # A visitor without a card: the key press stands in for the card tap, so
+                # the next measurement pairs with it and policy registers a visitor.
+                self._card(CardEvent(event.t, VISITOR_KEY, ""))
             for listener in self.listeners:
                 listener.on_guard(event)
         elif isinstance(event, RosterUpdate):
@@ -171,8 +178,11 @@ class Lane:
         policy_facts: Dict[str, Any] = {}
         wall, clock_ok = self.clock(pair.t)
         if pair.card is not None:
-            person = self.roster.lookup(pair.card.card_id) if self.roster is not None else None
-            decision = self.policy.decide(person, pair.card, self.local_time(wall), roster_loaded=self.roster_loaded,
+            visitor = pair.card.reader == VISITOR_KEY
+            if not visitor and self.roster is not None:
+                person = self.roster.lookup(pair.card.card_id)
+            decision = self.policy.decide(person, None if visitor else pair.card, self.local_time(wall),
+                                          roster_loaded=self.roster_loaded, visitor=visitor,
                                           roster_version=self.roster.version if self.roster is not None else None)
             policy_facts = dict(decision.facts)
             if decision.soft:
@@ -191,7 +201,7 @@ class Lane:
         verdict = Verdict.FEVER if result.verdict is Verdict.FEVER else worst(*verdicts)
         record = PassageRecord(
             t=pair.t, wall=wall, clock_ok=clock_ok, verdict=verdict, reasons=tuple(reasons),
-            card=pair.card.card_id if pair.card else None,
+            card=pair.card.card_id if pair.card and pair.card.card_id else None,
             card_reader=pair.card.reader if pair.card else None,
             person_id=person.person_id if person is not None else None,
             skin_c=result.skin_c, body_c=result.body_c, measurement=dict(result.details),

@@ -123,3 +123,31 @@ def test_flush_records_the_passage_in_progress():
     walk(lane, 0.0, canthus_c=36.2)
     lane.flush(3.0)
     assert [(r.verdict, r.reasons) for r in out.records] == [(Verdict.RETRY, ("no_card",))]
+
+
+def test_guard_visitor_key_registers_a_visitor_and_screens_them():
+    from edge.events import GuardInput
+    from edge.settings.device import DeviceSettings as _D
+
+    settings = ScreeningSettings()
+    lane = Lane(LaneSettings(pair_window_s=4.0), FrameAnalyzer(settings, AccuracyClass.SCREENING),
+                Screener(settings, AccuracyClass.SCREENING),
+                Policy(PolicySettings(mode="family_area"), _D()), None, lambda t: (1.7e9 + t, True), True,
+                local_time_in("Asia/Shanghai"))
+    out = Collect()
+    lane.listeners.append(out)
+    lane.handle(GuardInput(0.0, "visitor"))
+    walk(lane, 0.3, canthus_c=36.2)
+    assert len(out.records) == 1
+    rec = out.records[0]
+    assert rec.verdict is Verdict.PASS and rec.card is None and rec.card_reader == "guard_key"
+    assert "visitor" in rec.reasons and rec.body_c is not None
+
+
+def test_keypad_visitor_key_emits_a_visitor_action():
+    from edge.screen.keypad import GuardAction, Keypad
+
+    actions = []
+    pad = Keypad(actions.append)
+    assert pad.key(ord("/")) and pad.key(0xAF)
+    assert actions == [GuardAction("visitor"), GuardAction("visitor")]

@@ -26,12 +26,14 @@ _ENTER = {13, 10, 0x8D}  # Return, Linefeed, KP_Enter
 _BACKSPACE = {8, 127}
 _CLEAR = {27}  # Esc (not 255: callers that mask "no key" (-1) with & 0xFF get 255)
 _ACK = {ord(" "), ord("*"), 0xAA}  # Space, '*', KP_Multiply
+_VISITOR = {ord("/"), ord("v"), 0xAF}  # '/', 'v', KP_Divide: a visitor registers at the gate
 
 
 @dataclasses.dataclass(frozen=True)
 class GuardAction:
-    """What the guard did: ``ack`` (fever acknowledged) or ``secondary`` (a clinical
-    thermometer reading in ``value_c``, deg C)."""
+    """What the guard did: ``ack`` (fever acknowledged), ``secondary`` (a clinical
+    thermometer reading in ``value_c``, deg C) or ``visitor`` (the next person is a
+    visitor without a card: register and screen them)."""
 
     kind: str
     value_c: Optional[float] = None
@@ -72,6 +74,8 @@ class Keypad:
             return self._emit(GuardAction("ack"))
         if code in _ACK:
             return self._emit(GuardAction("ack"))
+        if code in _VISITOR:
+            return self._emit(GuardAction("visitor"))
         return False
 
     def _type(self, char: str) -> bool:
