@@ -8,6 +8,7 @@ import sys
 from typing import List, Optional
 
 from edge import __version__
+from edge.settings.errors import ConfigError
 
 # Subcommand modules under edge.commands, in the order --help lists them.
 COMMANDS = (
@@ -43,5 +44,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
     try:
         return int(args.func(args) or 0)
+    except ConfigError as exc:
+        # Technician-facing: FILE:LINE: key.path: message lines, no traceback.
+        print(exc, file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130

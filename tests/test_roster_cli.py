@@ -1,7 +1,6 @@
 """``gate-edge roster import | show | check``: real config files, real SQLite, exact output."""
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 from pathlib import Path
 from typing import List, Tuple
@@ -10,17 +9,16 @@ import pytest
 from roster_fixtures import denial_roster_csv
 
 from drivers.thermal.scene_cards import card_id
-from edge.commands import roster as roster_cmd
 from edge.roster_store import current_version, load
 
 TODAY = dt.date(2026, 3, 10)
 
 
+from edge.cli import main as cli_main  # noqa: E402
+
+
 def cli(argv: List[str], capsys: pytest.CaptureFixture) -> Tuple[int, str, str]:
-    parser = argparse.ArgumentParser(prog="gate-edge")
-    roster_cmd.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    code = args.func(args)
+    code = cli_main(argv)
     out, err = capsys.readouterr()
     return code, out, err
 

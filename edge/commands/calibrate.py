@@ -23,7 +23,6 @@ import numpy as np
 
 from edge.calibration import (CalibrationError, Calibration, fit_pairs, new_calibration, reference_reading,
                               save_calibration)
-from edge.settings.errors import ConfigError
 from edge.settings.loader import load_config
 from edge.settings.root import GateConfig
 
@@ -43,11 +42,7 @@ def register(sub: "argparse._SubParsersAction") -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    config = load_config(args.config)  # a ConfigError is reported by edge.cli (exit 2)
     out = args.out or config.screening.calibration_file or "calibration.json"
     try:
         if args.pairs:

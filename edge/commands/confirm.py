@@ -12,7 +12,6 @@ import os
 import sys
 from typing import Optional, Tuple
 
-from edge.settings.errors import ConfigError
 from edge.settings.loader import load_config
 
 log = logging.getLogger(__name__)
@@ -56,11 +55,7 @@ def parse_value(text: str) -> Tuple[Optional[float], str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    config = load_config(args.config)  # a ConfigError is reported by edge.cli (exit 2)
     seq, error = parse_passage(args.passage, config.device.id)
     value, value_error = parse_value(args.value_c)
     if seq is None or value is None:

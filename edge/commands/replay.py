@@ -6,7 +6,6 @@ import json
 import sys
 
 from edge.recording import RecordingError, load
-from edge.settings.errors import ConfigError
 from edge.settings.loader import load_config
 
 
@@ -22,11 +21,7 @@ def run(args: argparse.Namespace) -> int:
     from edge.outputs import format_passage
     from edge.replay import run_recording
 
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    config = load_config(args.config)  # a ConfigError is reported by edge.cli (exit 2)
     try:
         rec = load(args.recording)
     except (RecordingError, OSError) as exc:

@@ -15,7 +15,6 @@ from edge.cards import mask_card_id, normalize_card_id
 from edge.policy import Policy
 from edge.roster import Roster, RosterError
 from edge.roster_csv import read_csv
-from edge.settings.errors import ConfigError
 from edge.settings.loader import load_config
 from edge.settings.root import GateConfig
 
@@ -42,11 +41,7 @@ def register(sub: "argparse._SubParsersAction") -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    config = load_config(args.config)  # a ConfigError is reported by edge.cli (exit 2)
     try:
         if args.roster_command == "import":
             return do_import(config, args.file, sys.stdout)

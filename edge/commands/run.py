@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from edge.settings.errors import ConfigError
 from edge.settings.loader import load_config
 
 
@@ -23,11 +22,7 @@ def run(args: argparse.Namespace) -> int:
         from edge.commands.check_config import check
 
         return check(args.config, out=sys.stdout, err=sys.stderr)
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    config = load_config(args.config)  # a ConfigError is reported by edge.cli (exit 2)
     from edge.daemon import Daemon  # imported late: --validate-config must not need OpenCV & co.
 
     return Daemon(config, args.config, args.headless, args.run_for, console=args.print_passages).run()
