@@ -9,12 +9,10 @@ import pytest
 from roster_fixtures import denial_roster_csv
 
 from drivers.thermal.scene_cards import card_id
+from edge.cli import main as cli_main
 from edge.roster_store import current_version, load
 
 TODAY = dt.date(2026, 3, 10)
-
-
-from edge.cli import main as cli_main  # noqa: E402
 
 
 def cli(argv: List[str], capsys: pytest.CaptureFixture) -> Tuple[int, str, str]:
