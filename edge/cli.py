@@ -13,6 +13,7 @@ from edge.settings.errors import ConfigError
 # Subcommand modules under edge.commands, in the order --help lists them.
 COMMANDS = (
     "run",
+    "status",
     "check_config",
     "sim",
     "replay",

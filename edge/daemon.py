@@ -14,10 +14,12 @@ from drivers.registry import build
 from edge.assembly import build_lane, load_gate_roster
 from edge.clock import SystemClock
 from edge.events import GuardInput
+from edge.housekeeping import Housekeeping
 from edge.lane_thread import LaneThread
 from edge.notify import Notifier
 from edge.outputs import LaneOutputs, LiveState
 from edge.readers import ReaderThread
+from edge.retention import Retention
 from edge.record import PassageRecord
 from edge.screen.app import run_screen
 from edge.screen.keypad import GuardAction
@@ -78,7 +80,10 @@ class Daemon:
         signals = SignalController(cfg.signals, light)
         seqs = _RecentSeqs()
         writer = StoreWriter(store, on_written=seqs.remember)
-        sync = SyncService(cfg, cfg.store.path, lambda: self._health(lane, readers, writer)) if cfg.mqtt else None
+        health = lambda: self._health(lane, readers, writer, chores, sync)  # noqa: E731 - late-bound
+        sync = SyncService(cfg, cfg.store.path, health) if cfg.mqtt else None
+        chores = Housekeeping(Retention(cfg.store.path, cfg.store.retention_days, cfg.store.max_db_mb << 20),
+                              cfg.store.maintenance_interval_min * 60.0, self.stop_event, health, cfg.store.path)
         status = StatusCache(store, sync, writer, thermal, self.started)
         lane.listeners.append(LaneOutputs(writer, signals, self.live, console=self.console))
         readers: List[ReaderThread] = [ReaderThread("thermal", thermal, events, self.stop_event)]
@@ -93,6 +98,7 @@ class Daemon:
             reader.start()
         if sync is not None:
             sync.start()
+        chores.start()
         log.info("gate %s/%s running (%s, thermal %s, card %s, light %s)", cfg.device.site, cfg.device.id,
                  cfg.device.direction, thermal.type_name, card.type_name if card else "none", light.type_name)
         notifier.ready(f"gate {cfg.device.id} running")
@@ -109,6 +115,7 @@ class Daemon:
                 reader.join(timeout=5)
             lane_thread.join(timeout=10)
             writer.stop()
+            chores.join(timeout=10)
             if sync is not None:
                 sync.stop()
             signals.stop()
@@ -117,9 +124,13 @@ class Daemon:
             log.info("stopped: %d passages, %d frames", lane.counters["passages"], lane.counters["frames"])
         return 0
 
-    def _health(self, lane, readers, writer) -> dict:
-        """Facts for the retained health message (the sync thread adds backlog and its own)."""
+    def _health(self, lane, readers, writer, chores, sync) -> dict:
+        """Facts for the retained health message (the sync thread adds backlog and its own)
+        and for the state file that ``gate-edge status`` reads."""
         return {
+            "sync": sync.state() if sync is not None else "disabled",
+            "uptime_s": round(time.monotonic() - self.started, 1),
+            "retention": chores.counters(),
             "devices": {role: state.value for role, state in lane.devices.items()},
             "lane": dict(lane.counters),
             "dropped_frames": sum(r.dropped_frames for r in readers),

@@ -9,6 +9,7 @@ import sqlite3
 import time
 from typing import Dict, Iterable, List, Tuple
 
+from edge.sqlite_tx import immediate
 from edge.store import connect
 
 log = logging.getLogger(__name__)
@@ -30,15 +31,10 @@ class Outbox:
         ids = list(ids)
         if not ids:
             return 0
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(self.conn) as conn:
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
-                self.conn.execute(f"DELETE FROM outbox WHERE id IN ({','.join('?' * len(chunk))})", chunk)
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
+                conn.execute(f"DELETE FROM outbox WHERE id IN ({','.join('?' * len(chunk))})", chunk)
         return len(ids)
 
     def delete_ranges(self, ranges: Iterable[Tuple[str, int, int]]) -> None:
@@ -47,13 +43,8 @@ class Outbox:
         A batch is the oldest rows of one kind above a cursor, so every row of that kind
         between its first and last id was in it; newer rows always get higher ids.
         """
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            self.conn.executemany("DELETE FROM outbox WHERE kind=? AND id BETWEEN ? AND ?", list(ranges))
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
+        with immediate(self.conn) as conn:
+            conn.executemany("DELETE FROM outbox WHERE kind=? AND id BETWEEN ? AND ?", list(ranges))
 
     def stats(self) -> Dict[str, float]:
         count, oldest = self.conn.execute("SELECT COUNT(*), MIN(created) FROM outbox").fetchone()

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from edge.record import PassageRecord
 from edge.settings.device import DeviceSettings
+from edge.sqlite_tx import immediate
 from edge.store_schema import migrate
 from edge.sync.payload import check_payload, dumps, record_payload
 from edge.verdict import Verdict
@@ -129,36 +130,21 @@ class Store:
 
     def record_passages(self, recs: Iterable[PassageRecord]) -> List[int]:
         """Several passages in one transaction (replay, tests, benchmarks)."""
-        with self._lock:
-            conn = self.conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                seqs = [self._insert(conn, rec) for rec in recs]
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        return seqs
+        with self._lock, immediate(self.conn) as conn:
+            return [self._insert(conn, rec) for rec in recs]
 
     def add_secondary_check(self, seq: int, value_c: float, source: str) -> None:
         """A manual re-measurement for passage `seq`; stored and queued for sync together."""
-        with self._lock:
-            conn = self.conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                if conn.execute("SELECT 1 FROM passages WHERE seq=?", (seq,)).fetchone() is None:
-                    raise KeyError(f"no passage with seq {seq}")
-                wall_iso = self._wall(time.time()).isoformat(timespec="milliseconds")
-                cur = conn.execute("INSERT INTO secondary_checks (seq, value_c, source, wall_iso) VALUES (?,?,?,?)",
-                                   (seq, float(value_c), source, wall_iso))
-                payload = check_payload(self.device.id, self.device.site, self.boot_id, seq, int(cur.lastrowid),
-                                        float(value_c), source, wall_iso)
-                conn.execute("INSERT INTO outbox (seq, kind, created, payload) VALUES (?,?,?,?)",
-                             (seq, "record", time.time(), dumps(payload)))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        with self._lock, immediate(self.conn) as conn:
+            if conn.execute("SELECT 1 FROM passages WHERE seq=?", (seq,)).fetchone() is None:
+                raise KeyError(f"no passage with seq {seq}")
+            wall_iso = self._wall(time.time()).isoformat(timespec="milliseconds")
+            cur = conn.execute("INSERT INTO secondary_checks (seq, value_c, source, wall_iso) VALUES (?,?,?,?)",
+                               (seq, float(value_c), source, wall_iso))
+            payload = check_payload(self.device.id, self.device.site, self.boot_id, seq, int(cur.lastrowid),
+                                    float(value_c), source, wall_iso)
+            conn.execute("INSERT INTO outbox (seq, kind, created, payload) VALUES (?,?,?,?)",
+                         (seq, "record", time.time(), dumps(payload)))
 
     # --- reads ---------------------------------------------------------------------
     def counts_today(self, now: Optional[float] = None) -> Dict[str, int]:

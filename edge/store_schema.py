@@ -5,6 +5,8 @@ import logging
 import sqlite3
 from typing import List
 
+from edge.sqlite_tx import immediate
+
 log = logging.getLogger(__name__)
 
 # Each entry moves the schema from version i to i+1. Never edit a shipped entry: append.
@@ -50,6 +52,12 @@ MIGRATIONS: List[str] = [
     );
     CREATE INDEX outbox_kind ON outbox(kind, id);
     """,
+    # 2: retention asks "is this passage synced?" (no outbox row with its seq) and deletes
+    # passages, which with foreign keys on looks up their secondary checks: both by seq.
+    """
+    CREATE INDEX outbox_seq ON outbox(seq);
+    CREATE INDEX secondary_checks_seq ON secondary_checks(seq);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -68,17 +76,12 @@ def migrate(conn: sqlite3.Connection) -> int:
         raise RuntimeError(f"database schema {version} is newer than this software ({SCHEMA_VERSION})")
     while version < SCHEMA_VERSION:
         script = MIGRATIONS[version]
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(conn):
             for statement in script.split(";"):
                 if statement.strip():
                     conn.execute(statement)
             conn.execute("DELETE FROM schema_version")
             conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version + 1,))
-            conn.execute("COMMIT")
-        except sqlite3.Error:
-            conn.execute("ROLLBACK")
-            raise
         version += 1
         log.info("database schema migrated to version %d", version)
     return version

@@ -18,6 +18,7 @@ import sqlite_utils
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from edge.sqlite_tx import immediate
 from edge.sync import topics
 from edge.sync.client import parse_broker_url
 from edge.sync.payload import parse_message
@@ -49,14 +50,9 @@ class CollectorDB:
     def ingest(self, records: List[Dict[str, Any]], alert: bool) -> int:
         """Insert new records (one transaction); returns how many were new."""
         new = 0
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(self.conn):
             for r in records:
                 new += self._one(r, alert)
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
         self.inserted += new
         self.duplicates += len(records) - new
         return new

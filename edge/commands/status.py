@@ -1,0 +1,83 @@
+"""``gate-edge status``: what the gate holds and how it is doing, read-only."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Dict, List, TextIO
+
+from edge.settings.loader import load_config
+from edge.status_read import NoDatabase, read_database, read_state
+
+
+def register(sub: "argparse._SubParsersAction") -> None:
+    p = sub.add_parser("status", help="backlog, last passage, device states and roster version (read-only)")
+    p.add_argument("--config", metavar="FILE", help="YAML config (default: the embedded demo config)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    config = load_config(args.config)
+    try:
+        db = read_database(config.store.path, config.device.timezone)
+    except NoDatabase as exc:
+        print(f"gate-edge status: {exc}", file=sys.stderr)
+        return 1
+    state = read_state(config.store.path)
+    if args.json:
+        json.dump({"device": config.device.id, "site": config.device.site, **db, "state": state}, out,
+                  indent=2, sort_keys=True, default=str)
+        out.write("\n")
+        return 0
+    out.write("\n".join(render(config.device.site, config.device.id, db, state)) + "\n")
+    return 0
+
+
+def _age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
+def render(site: str, device: str, db: Dict[str, Any], state: Dict[str, Any]) -> List[str]:
+    today = dict(db["today"])
+    date = today.pop("date")
+    backlog = db["backlog"]
+    last = db["last_passage"]
+    lines = [
+        f"gate {site}/{device}   daemon: {state['daemon']}",
+        f"database     {db['database']}  ({db['db_bytes']['file'] / 1e6:.1f} MB on disk,"
+        f" {db['db_bytes']['data'] / 1e6:.1f} MB data, {db['passages_total']} passages kept)",
+        f"today {date}  {sum(today.values())} passages: "
+        + (", ".join(f"{v} {k}" for k, v in sorted(today.items())) or "none"),
+        "last passage " + ("none" if last is None else
+                           f"#{last['seq']} {last['time']} {last['verdict']}"
+                           + ("" if last["clock_ok"] else " (clock not synchronized)")),
+    ]
+    if backlog["messages"]:
+        lines.append(f"backlog      {backlog['messages']} unsent ({backlog['alerts']} alerts,"
+                     f" {backlog['unsynced_fevers']} fevers); oldest #{backlog['oldest_unsent_seq']},"
+                     f" {_age(backlog['oldest_unsent_s'])} old")
+    else:
+        lines.append("backlog      empty: everything reached the school")
+    lines.append(f"roster       version {db['roster_version'] or 'none'}")
+    health = state.get("health", {})
+    if health:
+        devices = ", ".join(f"{role} {s}" for role, s in sorted(health.get("devices", {}).items()))
+        lines.append(f"devices      {devices or 'unknown'}")
+        lines.append(f"sync         {health.get('sync', 'unknown')}")
+        if health.get("store_fault"):
+            lines.append(f"STORE FAULT  {health['store_fault']} (passages wait in memory)")
+        ret = health.get("retention") or {}
+        if ret.get("runs"):
+            lines.append(f"retention    {ret.get('purged_old', 0)} purged, {ret.get('dropped_synced', 0)}"
+                         f" + {ret.get('dropped_unsynced', 0)} unsynced dropped for the size cap,"
+                         f" {ret.get('vacuums', 0)} vacuums since start")
+        if ret.get("last_error"):
+            lines.append(f"RETENTION    last run failed: {ret['last_error']}")
+    return lines

@@ -1,0 +1,88 @@
+"""The daemon's slow chores, off the lane: retention runs and the state file.
+
+The state file (``status.json`` next to the database) is how ``gate-edge status``, run
+by a technician in another process, learns what only the daemon knows: device states,
+sync state, store faults, what retention dropped.
+"""
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, Optional
+
+from edge.retention import Retention
+
+log = logging.getLogger(__name__)
+
+STATE_FILE = "status.json"
+STATE_EVERY_S = 10.0
+#: The first retention run waits this long: boot is when the gate is needed most.
+FIRST_RUN_DELAY_S = 120.0
+
+
+def state_path(db_path: str) -> Path:
+    return Path(db_path).resolve().parent / STATE_FILE
+
+
+class Housekeeping(threading.Thread):
+    def __init__(self, retention: Retention, interval_s: float, stop_event: threading.Event,
+                 status_provider: Callable[[], Dict[str, Any]], db_path: str,
+                 first_run_delay_s: float = FIRST_RUN_DELAY_S, state_every_s: float = STATE_EVERY_S) -> None:
+        super().__init__(name="housekeeping", daemon=True)
+        self.retention = retention
+        self.interval_s = interval_s
+        self.stop_event = stop_event
+        self.status_provider = status_provider
+        self.state_file = state_path(db_path)
+        self.first_run_delay_s = first_run_delay_s
+        self.state_every_s = state_every_s
+        # Totals since start, for health and the state file.
+        self.totals: "collections.Counter[str]" = collections.Counter()
+        self.last_error: Optional[str] = None
+        self._state_error: Optional[str] = None
+
+    def counters(self) -> Dict[str, Any]:
+        return {**self.totals, "last_error": self.last_error}
+
+    def run(self) -> None:
+        next_retention = time.monotonic() + self.first_run_delay_s
+        while not self.stop_event.is_set():
+            if time.monotonic() >= next_retention:
+                self.run_retention()
+                next_retention = time.monotonic() + self.interval_s
+            self.write_state()
+            self.stop_event.wait(min(self.state_every_s, max(0.0, next_retention - time.monotonic())))
+        self.write_state(stopped=True)
+
+    def run_retention(self) -> None:
+        try:
+            report = self.retention.run()
+        except (sqlite3.Error, OSError) as exc:
+            # Disk full or a locked database: the next run tries again; the gate goes on.
+            self.last_error = str(exc)
+            log.error("retention run failed: %s", exc)
+            return
+        self.last_error = None
+        self.totals.update(runs=1, purged_old=report.purged_old, dropped_synced=report.dropped_synced,
+                           dropped_unsynced=report.dropped_unsynced, vacuums=int(report.vacuumed))
+        self.totals["db_used_bytes"] = report.used_bytes
+        self.totals["db_file_bytes"] = report.file_bytes
+
+    def write_state(self, stopped: bool = False) -> None:
+        body = {"ts": time.time(), "pid": os.getpid(), "stopped": stopped, "health": self.status_provider()}
+        tmp = self.state_file.with_suffix(".tmp")
+        try:
+            tmp.write_text(json.dumps(body, default=str, sort_keys=True))
+            os.replace(tmp, self.state_file)
+        except OSError as exc:
+            if self._state_error is None:
+                log.warning("cannot write %s: %s", self.state_file, exc)
+            self._state_error = str(exc)
+            return
+        self._state_error = None

@@ -1,0 +1,94 @@
+"""What ``gate-edge status`` shows, read without changing anything.
+
+The database is opened read-only (a technician may run this next to the daemon, and the
+roster module would create its tables on a plain connection); the daemon's own view
+(device states, sync, retention) comes from the state file it rewrites every few seconds.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Dict, Optional
+from zoneinfo import ZoneInfo
+
+from edge.housekeeping import STATE_EVERY_S, state_path
+
+
+class NoDatabase(Exception):
+    pass
+
+
+def _ro(path: str) -> sqlite3.Connection:
+    uri = Path(path).resolve().as_uri() + "?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=5.0)
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
+    except sqlite3.OperationalError as exc:
+        raise NoDatabase(f"cannot open {path} read-only: {exc}") from exc
+    return conn
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
+
+
+def read_database(path: str, timezone: str, now: Optional[float] = None) -> Dict[str, Any]:
+    if not Path(path).exists():
+        raise NoDatabase(f"no database at {path}: the gate has not run with this config yet")
+    now = time.time() if now is None else now
+    conn = _ro(path)
+    try:
+        if not _has_table(conn, "passages"):
+            raise NoDatabase(f"{path} holds no gate data")
+        today = dt.datetime.fromtimestamp(now, tz=ZoneInfo(timezone)).date().isoformat()
+        by_verdict = dict(conn.execute("SELECT verdict, COUNT(*) FROM passages WHERE day=? GROUP BY verdict",
+                                       (today,)).fetchall())
+        total = conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+        last = conn.execute("SELECT seq, wall_iso, verdict, clock_ok FROM passages ORDER BY seq DESC LIMIT 1").fetchone()
+        count, alerts, oldest = conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(kind='alert'), 0), MIN(created) FROM outbox").fetchone()
+        oldest_seq = conn.execute("SELECT seq FROM outbox ORDER BY id LIMIT 1").fetchone()
+        roster: Optional[str] = None
+        if _has_table(conn, "roster_meta"):
+            row = conn.execute("SELECT value FROM roster_meta WHERE key='version'").fetchone()
+            roster = row[0] if row else None
+        page_size, pages, free = (conn.execute(f"PRAGMA {p}").fetchone()[0]
+                                  for p in ("page_size", "page_count", "freelist_count"))
+        unsynced_fevers = conn.execute(
+            "SELECT COUNT(*) FROM passages WHERE verdict='fever' AND seq IN (SELECT seq FROM outbox)").fetchone()[0]
+    finally:
+        conn.close()
+    wal = Path(path + "-wal")
+    return {
+        "database": str(path), "passages_total": total, "today": {"date": today, **by_verdict},
+        "last_passage": None if last is None else {"seq": last[0], "time": last[1], "verdict": last[2],
+                                                   "clock_ok": bool(last[3])},
+        "backlog": {"messages": count, "alerts": alerts, "unsynced_fevers": unsynced_fevers,
+                    "oldest_unsent_s": None if oldest is None else round(max(0.0, now - oldest), 1),
+                    "oldest_unsent_seq": oldest_seq[0] if oldest_seq else None},
+        "roster_version": roster,
+        "db_bytes": {"file": Path(path).stat().st_size + (wal.stat().st_size if wal.exists() else 0),
+                     "data": (pages - free) * page_size},
+    }
+
+
+def read_state(db_path: str, now: Optional[float] = None) -> Dict[str, Any]:
+    """The daemon's last state file, with its age and whether the daemon looks alive."""
+    path = state_path(db_path)
+    try:
+        body = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {"daemon": "never ran (no state file)"}
+    except (OSError, ValueError) as exc:
+        return {"daemon": f"state file unreadable: {exc}"}
+    age = max(0.0, (time.time() if now is None else now) - float(body.get("ts", 0)))
+    if body.get("stopped"):
+        daemon = f"stopped {age:.0f} s ago"
+    elif age > 3 * STATE_EVERY_S:
+        daemon = f"not running? state file is {age:.0f} s old"
+    else:
+        daemon = "running"
+    return {"daemon": daemon, "age_s": round(age, 1), "health": body.get("health", {})}

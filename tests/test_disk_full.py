@@ -1,0 +1,77 @@
+"""Disk full: SQLite's real "database or disk is full" error, raised by capping the
+database's page count on the writer's connection. The lane keeps deciding, the fault
+shows on the status bar and in health, and every record is written once space returns."""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+
+import pytest
+from sync_producer import make_record
+
+import edge.store_writer
+from edge.outputs import LaneOutputs, LiveState
+from edge.settings.device import DeviceSettings
+from edge.status_cache import StatusCache
+from edge.store import Store
+from edge.store_writer import StoreWriter
+from edge.verdict import Verdict
+
+RECORDS = 300
+
+
+class _Thermal:
+    warmup_minutes = 0.0
+
+
+def _wait(predicate, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(str(tmp_path / "gate.db"), DeviceSettings(id="g1", site="s1")).open()
+    yield s
+    s.close()
+
+
+def test_disk_full_keeps_records_and_writes_them_when_space_returns(store, monkeypatch, caplog):
+    monkeypatch.setattr(edge.store_writer, "RETRY_S", 0.05)
+    caplog.set_level(logging.WARNING, logger="edge.store_writer")
+    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+    store.conn.execute(f"PRAGMA max_page_count={pages}")  # the "disk" is full from now on
+    writer = StoreWriter(store)
+    writer.start()
+    outputs = LaneOutputs(writer, None, LiveState())
+    status = StatusCache(store, None, writer, _Thermal(), time.monotonic())
+    try:
+        started = time.monotonic()
+        for i in range(RECORDS):  # what the lane hands over; it must never wait on the disk
+            outputs.on_passage(make_record(i, Verdict.FEVER if i % 10 == 0 else Verdict.PASS), None)
+        assert time.monotonic() - started < 5.0
+        assert _wait(lambda: writer.fault is not None)
+        assert "full" in writer.fault
+        assert _wait(lambda: writer.waiting > 0 and writer.written + writer.waiting == RECORDS)
+        assert "disk_full" in status.screen_extras()["flags"]
+        assert writer.is_alive()  # no crash, no crash loop: it retries in place
+        errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+        assert len(errors) == 1 and "keeping it queued" in errors[0].getMessage()  # logged once, not per retry
+
+        store.conn.execute("PRAGMA max_page_count=1073741823")  # space returns
+        assert _wait(lambda: writer.waiting == 0 and writer.fault is None)
+        assert any("writable again" in r.getMessage() for r in caplog.records)
+    finally:
+        writer.stop()
+    db = sqlite3.connect(store.path)
+    assert db.execute("SELECT COUNT(*) FROM passages").fetchone()[0] == RECORDS
+    assert db.execute("SELECT COUNT(DISTINCT seq) FROM outbox").fetchone()[0] == RECORDS  # all queued for sync
+    assert db.execute("SELECT COUNT(*) FROM outbox WHERE kind='alert'").fetchone()[0] == RECORDS // 10
+    monos = [r[0] for r in db.execute("SELECT mono FROM passages ORDER BY seq")]
+    assert monos == sorted(monos) == [float(i) for i in range(RECORDS)]  # in order, none doubled
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

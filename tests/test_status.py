@@ -1,0 +1,119 @@
+"""``gate-edge status``: read-only view of the database and the daemon's state file."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from sync_producer import make_record
+
+from edge.housekeeping import Housekeeping, state_path
+from edge.retention import Retention
+from edge.settings.device import DeviceSettings
+from edge.status_read import read_state
+from edge.store import Store
+from edge.verdict import Verdict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _config(tmp_path: Path) -> Path:
+    text = (ROOT / "config" / "demo.yaml").read_text()
+    text = text.replace("config/roster.demo.csv", str(ROOT / "config" / "roster.demo.csv"))
+    text = text.replace("data/gate-edge.db", str(tmp_path / "gate.db"))
+    text = text.replace("port: 1883", "port: 9")  # nothing listens: records stay in the outbox
+    path = tmp_path / "gate.yaml"
+    path.write_text(text)
+    return path
+
+
+def _status(config: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "edge", "status", "--config", str(config), *extra],
+                          capture_output=True, text=True, timeout=60)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_status_reads_without_writing(tmp_path):
+    config = _config(tmp_path)
+    db = tmp_path / "gate.db"
+    store = Store(str(db), DeviceSettings(id="gate-demo-1", site="demo-school")).open()
+    store.record_passage(make_record(0))
+    store.record_passage(make_record(1, Verdict.FEVER))
+    sqlite3.connect(db, isolation_level=None).execute("DELETE FROM outbox WHERE kind='record'")
+    store.close()  # checkpoints: the file alone holds everything
+    before = _digest(db)
+    done = _status(config)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "1 unsent (1 alerts, 1 fevers)" in out
+    assert "last passage #2" in out and "fever" in out
+    assert "roster       version none" in out
+    assert "daemon: never ran" in out
+    assert _digest(db) == before  # read-only: no roster tables made, nothing written
+    as_json = json.loads(_status(config, "--json").stdout)
+    assert as_json["backlog"]["messages"] == 1 and as_json["passages_total"] == 2
+    assert as_json["last_passage"]["verdict"] == "fever"
+
+
+def test_status_without_a_database_says_so(tmp_path):
+    done = _status(_config(tmp_path))
+    assert done.returncode == 1
+    assert "no database at" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_state_file_round_trip_and_staleness(tmp_path):
+    db = str(tmp_path / "gate.db")
+    Store(db, DeviceSettings(id="g1")).open().close()
+    stop = threading.Event()
+    chores = Housekeeping(Retention(db, 30, 1 << 30), 3600, stop, lambda: {"devices": {"thermal": "ok"}}, db)
+    chores.write_state()
+    state = read_state(db)
+    assert state["daemon"] == "running" and state["health"]["devices"] == {"thermal": "ok"}
+    assert read_state(db, now=time.time() + 300)["daemon"].startswith("not running?")
+    chores.write_state(stopped=True)
+    assert read_state(db)["daemon"].startswith("stopped")
+
+
+def test_retention_failure_is_counted_and_the_thread_goes_on(tmp_path):
+    db = tmp_path / "gate.db"
+    Store(str(db), DeviceSettings(id="g1")).open().close()
+    stop = threading.Event()
+    chores = Housekeeping(Retention(str(tmp_path / "missing" / "x.db"), 30, 1 << 30), 3600, stop, dict, str(db))
+    chores.run_retention()
+    assert chores.last_error and chores.totals["runs"] == 0
+    ok = Housekeeping(Retention(str(db), 30, 1 << 30), 3600, stop, dict, str(db))
+    ok.run_retention()
+    assert ok.last_error is None and ok.totals["runs"] == 1
+
+
+def test_daemon_state_shows_in_status(tmp_path):
+    config = _config(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "edge", "run", "--config", str(config), "--headless"],
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "DISPLAY": ""})
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not state_path(str(tmp_path / "gate.db")).exists():
+            time.sleep(0.2)
+        running = _status(config)
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "daemon: running" in running.stdout, running.stdout + running.stderr
+    assert "devices      card ok, thermal ok" in running.stdout
+    assert "sync         offline" in running.stdout
+    after = _status(config)
+    assert "daemon: stopped" in after.stdout
