@@ -2,7 +2,7 @@
 """Gate Edge benchmarks: prints one table of medians and ratios measured in this run.
 
 Usage: .venv/bin/python scripts/bench.py [SECTION ...]
-Sections: measure, replay, drivers, screen, sync (default: all). Benchmarks are scripts,
+Sections: measure, replay, drivers, screen, sync, latency (default: all). Benchmarks are scripts,
 not tests: the suite asserts behaviour, this measures speed on the machine at hand.
 """
 from __future__ import annotations
@@ -27,6 +27,7 @@ SECTIONS: Dict[str, Tuple[str, str]] = {
     "drivers": ("bench_drivers", "bench_drivers"),
     "screen": ("bench_screen", "bench_screen"),
     "sync": ("bench_sync", "bench_sync"),
+    "latency": ("bench_latency", "bench_latency"),
 }
 
 
