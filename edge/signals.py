@@ -19,6 +19,11 @@ from edge.verdict import Verdict
 
 log = logging.getLogger(__name__)
 
+#: A 'fault' verdict (this person needs manual screening) shows the fault pattern this
+#: long. The pattern itself has no end because it also marks a device that is down,
+#: and that lasts exactly as long as the device fault, not as the verdict.
+FAULT_VERDICT_S = 5.0
+
 
 def pattern_for(settings: SignalSettings, verdict: Verdict) -> LightPattern:
     table: Dict[Verdict, LightPattern] = {
@@ -119,7 +124,7 @@ class SignalController:
     def lamps_now(self) -> Tuple[Lamps, float]:
         now = self.clock()
         if self._pattern is not None:
-            limit = self.settings.fever_timeout_s if self._verdict is Verdict.FEVER else 0.0
+            limit = {Verdict.FEVER: self.settings.fever_timeout_s, Verdict.FAULT: FAULT_VERDICT_S}.get(self._verdict, 0.0)
             lamps, wait = lamps_at(self._pattern, now - self._since, limit)
             if lamps is not None:
                 return lamps, wait

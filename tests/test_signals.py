@@ -69,3 +69,18 @@ def test_controller_thread_drives_the_light():
     finally:
         ctl.stop()
     assert light.current == Lamps()
+
+
+def test_fault_verdict_blinks_for_a_while_then_goes_dark_once_devices_are_ok():
+    clock = FakeClock()
+    light = LogLight(Options(), BuildContext("light"))
+    light.open()
+    ctl = SignalController(SignalSettings(), light, clock=clock)
+    ctl._command("fault", True)  # a device is down: the card tap becomes a 'fault' passage
+    ctl._command("verdict", Verdict.FAULT)
+    assert ctl.lamps_now()[0].yellow
+    ctl._command("fault", False)  # the device is back
+    clock.now += 4.0
+    assert ctl.lamps_now()[0] in (Lamps(yellow=True), Lamps())  # still the verdict's blinking
+    clock.now += 2.0
+    assert ctl.lamps_now() == (Lamps(), math.inf)  # dark: nothing left to show
