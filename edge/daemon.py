@@ -83,7 +83,8 @@ class Daemon:
         health = lambda: self._health(lane, readers, writer, chores, sync)  # noqa: E731 - late-bound
         sync = SyncService(cfg, cfg.store.path, health) if cfg.mqtt else None
         chores = Housekeeping(Retention(cfg.store.path, cfg.store.retention_days, cfg.store.max_db_mb << 20),
-                              cfg.store.maintenance_interval_min * 60.0, self.stop_event, health, cfg.store.path)
+                              cfg.store.maintenance_interval_min * 60.0, self.stop_event, health, cfg.store.path,
+                              store_fault=lambda: writer.fault)
         status = StatusCache(store, sync, writer, thermal, self.started)
         lane.listeners.append(LaneOutputs(writer, signals, self.live, console=self.console))
         readers: List[ReaderThread] = [ReaderThread("thermal", thermal, events, self.stop_event)]

@@ -24,6 +24,8 @@ STATE_FILE = "status.json"
 STATE_EVERY_S = 10.0
 #: The first retention run waits this long: boot is when the gate is needed most.
 FIRST_RUN_DELAY_S = 120.0
+#: While the store reports a full disk, retention squeezes at most this often.
+SQUEEZE_EVERY_S = 300.0
 
 
 def state_path(db_path: str) -> Path:
@@ -33,6 +35,7 @@ def state_path(db_path: str) -> Path:
 class Housekeeping(threading.Thread):
     def __init__(self, retention: Retention, interval_s: float, stop_event: threading.Event,
                  status_provider: Callable[[], Dict[str, Any]], db_path: str,
+                 store_fault: Callable[[], Optional[str]] = lambda: None,
                  first_run_delay_s: float = FIRST_RUN_DELAY_S, state_every_s: float = STATE_EVERY_S) -> None:
         super().__init__(name="housekeeping", daemon=True)
         self.retention = retention
@@ -42,6 +45,8 @@ class Housekeeping(threading.Thread):
         self.state_file = state_path(db_path)
         self.first_run_delay_s = first_run_delay_s
         self.state_every_s = state_every_s
+        self.store_fault = store_fault
+        self._last_squeeze = -SQUEEZE_EVERY_S
         # Totals since start, for health and the state file.
         self.totals: "collections.Counter[str]" = collections.Counter()
         self.last_error: Optional[str] = None
@@ -56,20 +61,28 @@ class Housekeeping(threading.Thread):
             if time.monotonic() >= next_retention:
                 self.run_retention()
                 next_retention = time.monotonic() + self.interval_s
+            elif self._disk_full() and time.monotonic() - self._last_squeeze >= SQUEEZE_EVERY_S:
+                self._last_squeeze = time.monotonic()
+                log.warning("disk full: dropping the oldest synced passages to make room")
+                self.run_retention(squeeze=True)
             self.write_state()
             self.stop_event.wait(min(self.state_every_s, max(0.0, next_retention - time.monotonic())))
         self.write_state(stopped=True)
 
-    def run_retention(self) -> None:
+    def _disk_full(self) -> bool:
+        fault = self.store_fault()
+        return fault is not None and "full" in fault  # SQLite: "database or disk is full"
+
+    def run_retention(self, squeeze: bool = False) -> None:
         try:
-            report = self.retention.run()
+            report = self.retention.run(squeeze=squeeze)
         except (sqlite3.Error, OSError) as exc:
             # Disk full or a locked database: the next run tries again; the gate goes on.
             self.last_error = str(exc)
             log.error("retention run failed: %s", exc)
             return
         self.last_error = None
-        self.totals.update(runs=1, purged_old=report.purged_old, dropped_synced=report.dropped_synced,
+        self.totals.update(runs=1, squeezes=int(squeeze), purged_old=report.purged_old, dropped_synced=report.dropped_synced,
                            dropped_unsynced=report.dropped_unsynced, vacuums=int(report.vacuumed))
         self.totals["db_used_bytes"] = report.used_bytes
         self.totals["db_file_bytes"] = report.file_bytes

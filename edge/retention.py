@@ -28,6 +28,8 @@ BATCH = 5000
 #: After a cap run the data is brought under this share of the cap, so the next
 #: passages do not put it over again at once.
 LOW_WATER = 0.9
+#: A disk-full squeeze aims at this share of the data held when it starts.
+SQUEEZE = 0.9
 #: VACUUM rewrites the whole file: only when this many bytes and this share of the file are free.
 VACUUM_MIN_FREE_BYTES = 8 * 1024 * 1024
 VACUUM_MIN_FREE_SHARE = 0.25
@@ -67,13 +69,18 @@ class Retention:
         self.max_db_bytes = max_db_bytes
         self.batch = batch
 
-    def run(self, now: Optional[float] = None) -> RetentionReport:
+    def run(self, now: Optional[float] = None, squeeze: bool = False) -> RetentionReport:
+        """One pass. `squeeze`: the disk is full below the cap, so make room as if the cap
+        were SQUEEZE of what the data takes now (the same order: synced first, no alert)."""
         report = RetentionReport()
         conn = connect(self.path, "FULL")  # its own, short-lived: no lock outlives a run
         try:
             cutoff = (time.time() if now is None else now) - self.retention_s
             report.purged_old = self._delete_where(conn, f"wall < {float(cutoff)!r} AND {_SYNCED}")
-            self._hold_cap(conn, report)
+            cap = self.max_db_bytes
+            if squeeze:
+                cap = min(cap, int(used_bytes(conn)[0] * SQUEEZE))
+            self._hold_cap(conn, report, cap)
             report.checkpoint_busy = bool(conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0])
             report.vacuumed = self._maybe_vacuum(conn) or report.vacuumed
             report.used_bytes, _ = used_bytes(conn)
@@ -104,7 +111,7 @@ class Retention:
             after = seqs[-1]
         return total
 
-    def _hold_cap(self, conn: sqlite3.Connection, report: RetentionReport) -> None:
+    def _hold_cap(self, conn: sqlite3.Connection, report: RetentionReport, cap: int) -> None:
         """Drop about as many rows as free the excess, compact, measure again.
 
         Pages are the measure, and a page is only freed when every row on it is gone:
@@ -112,8 +119,8 @@ class Retention:
         frees nothing until VACUUM. So rows are counted off an estimate rather than deleted
         until the page count falls, which would take far more than needed.
         """
-        limit = self.max_db_bytes
-        target = int(self.max_db_bytes * LOW_WATER)
+        limit = cap
+        target = int(cap * LOW_WATER)
         for _ in range(4):  # each round's estimate is closer; bounded all the same
             used, _free = used_bytes(conn)
             if used <= limit:
@@ -135,7 +142,7 @@ class Retention:
                 if not self._vacuum(conn):
                     break  # cannot measure the true size: better over the cap than over-deleting
                 report.vacuumed = True
-        report.over_cap = used_bytes(conn)[0] > self.max_db_bytes
+        report.over_cap = used_bytes(conn)[0] > cap
 
     # --- compacting ----------------------------------------------------------------
     def _maybe_vacuum(self, conn: sqlite3.Connection) -> bool:

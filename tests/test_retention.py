@@ -154,3 +154,18 @@ def test_retention_runs_beside_a_live_writer(tmp_path):
         assert new > seqs[-1]  # AUTOINCREMENT: seqs are never reused after a purge
     finally:
         store.close()
+
+
+def test_disk_full_squeeze_drops_only_synced_passages_under_a_generous_cap(tmp_path):
+    path = str(tmp_path / "squeeze.db")
+    _build(path, 50_000, 50)
+    conn = sqlite3.connect(path)
+    unsynced = _unsynced(conn)
+    used, _ = used_bytes(conn)
+    retention = Retention(path, retention_days=3650, max_db_bytes=1 << 30)
+    assert retention.run(now=NOW).dropped == 0  # under the cap: nothing to do
+    report = retention.run(now=NOW, squeeze=True)
+    assert report.dropped_synced > 0 and report.dropped_unsynced == 0
+    assert used_bytes(conn)[0] <= used * 0.9
+    assert _unsynced(conn) == unsynced
+    _healthy(conn)

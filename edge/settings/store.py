@@ -11,7 +11,7 @@ class StoreSettings:
 
     path: str = setting("data/gate-edge.db", doc="SQLite file (relative paths are relative to the working directory).")
     retention_days: int = setting(30, min=1, max=3650, doc="Synced passages older than this are purged.")
-    max_db_mb: int = setting(1024, min=16, max=1_000_000,
+    max_db_mb: int = setting(1024, min=1, max=1_000_000,
                              doc="Cap on the data held in the database (MB). Above it the oldest synced passages"
                                  " are dropped first, then the oldest unsynced non-alert ones; an unsynced fever or"
                                  " fault record is never dropped.")

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Soak run (not in CI): the whole daemon on accelerated simulated traffic for an hour,
+syncing to a private Mosquitto with a collector, under a small database cap so that
+retention works all the time. Prints RSS and database size every minute; both must
+stay flat once retention has started.
+
+Usage: scripts/soak.sh [MINUTES] (default 60). Exit 0 when flat, 1 when not.
+"""
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+CAP_MB = 2
+WARMUP_SAMPLES = 5  # minutes before retention and caches settle; growth is judged after
+MAX_RSS_GROWTH = 0.10
+MAX_DB_BYTES = CAP_MB * 1.5 * 1024 * 1024  # the cap plus the WAL and one interval of traffic
+
+CONFIG = """
+device: {{id: soak-1, site: soak-school, timezone: Asia/Shanghai}}
+thermal:
+  type: sim
+  sensor: p2pro
+  fever_rate: 0.1
+  gap_min_s: 0.1
+  gap_max_s: 0.4
+  two_people_rate: 0.05
+  hot_object_rate: 0.05
+  unknown_card_rate: 0.05
+card: {{type: sim}}
+light: {{type: log}}
+policy: {{roster_file: {roster}}}
+store: {{path: {db}, retention_days: 1, max_db_mb: {cap}, maintenance_interval_min: 1}}
+mqtt: {{host: 127.0.0.1, port: {port}, health_interval_s: 10}}
+display: {{enabled: false}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def db_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
+def counts(db: Path, collector: Path) -> Tuple[int, int, int]:
+    def one(path: Path, sql: str) -> int:
+        try:
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as conn:
+                return int(conn.execute(sql).fetchone()[0])
+        except sqlite3.Error:
+            return -1
+    return (one(db, "SELECT COUNT(*) FROM passages"), one(db, "SELECT COUNT(*) FROM outbox"),
+            one(collector, "SELECT COUNT(*) FROM passages"))
+
+
+def main() -> int:
+    minutes = int(sys.argv[1]) if len(sys.argv) > 1 else 60
+    mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    work = Path(tempfile.mkdtemp(prefix="gate-soak-"))
+    port = free_port()
+    (work / "mosquitto.conf").write_text(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\n"
+        + f"user {getpass.getuser()}\n")  # as root, mosquitto would switch to the "mosquitto" user
+    db, collector = work / "gate.db", work / "collector.db"
+    (work / "gate.yaml").write_text(CONFIG.format(roster=ROOT / "config" / "roster.demo.csv", db=db, cap=CAP_MB,
+                                                  port=port))
+    procs: List[subprocess.Popen] = []
+    env = {**os.environ, "DISPLAY": ""}
+    check = subprocess.run([PY, "-m", "edge", "check-config", str(work / "gate.yaml")], cwd=ROOT, env=env,
+                           stdout=subprocess.DEVNULL)
+    if check.returncode:
+        return check.returncode
+    try:
+        procs.append(subprocess.Popen([mosquitto, "-c", str(work / "mosquitto.conf")], stderr=subprocess.DEVNULL))
+        time.sleep(0.5)
+        procs.append(subprocess.Popen([PY, "-m", "edge", "collect", "--broker", f"mqtt://127.0.0.1:{port}",
+                                       "--db", str(collector)], cwd=ROOT, env=env,
+                                      stdout=subprocess.DEVNULL, stderr=open(work / "collector.log", "w")))
+        daemon = subprocess.Popen([PY, "-m", "edge", "run", "--config", str(work / "gate.yaml"), "--headless"],
+                                  cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=open(work / "daemon.log", "w"))
+        procs.append(daemon)
+        print(f"# soak {minutes} min in {work}; daemon pid {daemon.pid}, broker 127.0.0.1:{port}, cap {CAP_MB} MB")
+        print(f"{'min':>4} {'rss_MB':>8} {'db_MB':>7} {'kept':>7} {'unsent':>7} {'collected':>10}")
+        samples: List[Tuple[int, int]] = []
+        for minute in range(1, minutes + 1):
+            time.sleep(60)
+            if daemon.poll() is not None:
+                print(f"daemon exited with {daemon.returncode}; see {work / 'daemon.log'}")
+                return 1
+            rss, size = rss_kb(daemon.pid), db_bytes(db)
+            kept, unsent, collected = counts(db, collector)
+            samples.append((rss, size))
+            print(f"{minute:>4} {rss / 1024:>8.1f} {size / 1e6:>7.2f} {kept:>7} {unsent:>7} {collected:>10}",
+                  flush=True)
+        return verdict(samples)
+    finally:
+        for proc in reversed(procs):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+def verdict(samples: List[Tuple[int, int]]) -> int:
+    settled: Optional[Tuple[int, int]] = samples[WARMUP_SAMPLES - 1] if len(samples) >= WARMUP_SAMPLES else None
+    if settled is None:
+        print("too short to judge: run at least", WARMUP_SAMPLES + 1, "minutes")
+        return 0
+    rss_growth = max(r for r, _ in samples[WARMUP_SAMPLES - 1:]) / settled[0] - 1.0
+    biggest_db = max(s for _, s in samples[WARMUP_SAMPLES - 1:])
+    ok = rss_growth <= MAX_RSS_GROWTH and biggest_db <= MAX_DB_BYTES
+    print(f"RSS growth after minute {WARMUP_SAMPLES}: {rss_growth:+.1%} (limit {MAX_RSS_GROWTH:.0%}); "
+          f"largest database {biggest_db / 1e6:.2f} MB (limit {MAX_DB_BYTES / 1e6:.2f}): {'FLAT' if ok else 'GROWING'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
