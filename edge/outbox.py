@@ -24,8 +24,17 @@ class Outbox:
 
     def fetch(self, kind: str, limit: int, after_id: int = 0) -> List[Row]:
         """Oldest rows of one kind with id > after_id (rows already in flight are skipped)."""
-        return self.conn.execute("SELECT id, seq, payload FROM outbox WHERE kind=? AND id>? ORDER BY id LIMIT ?",
+        rows = self.conn.execute("SELECT o.id, o.seq, COALESCE(o.payload, p.record) FROM outbox o"
+                                 " LEFT JOIN passages p ON p.seq = o.seq"
+                                 " WHERE o.kind=? AND o.id>? ORDER BY o.id LIMIT ?",
                                  (kind, after_id, limit)).fetchall()
+        orphans = [r[0] for r in rows if r[2] is None]
+        if orphans:
+            # A row whose passage is gone has nothing to send; kept, it would block the queue.
+            log.error("outbox rows %s point at deleted passages: dropped", orphans)
+            self.delete(orphans)
+            rows = [r for r in rows if r[2] is not None]
+        return rows
 
     def delete(self, ids: Iterable[int]) -> int:
         ids = list(ids)

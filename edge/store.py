@@ -120,8 +120,8 @@ class Store:
         conn.execute("UPDATE passages SET record=?, card_hash=?, card_masked=? WHERE seq=?",
                      (text, payload.get("card_hash"), payload.get("card_masked"), seq))
         kind = "alert" if rec.verdict in ALERT_VERDICTS else "record"
-        conn.execute("INSERT INTO outbox (seq, kind, created, payload) VALUES (?,?,?,?)",
-                     (seq, kind, time.time(), text))
+        conn.execute("INSERT INTO outbox (seq, kind, created, payload) VALUES (?,?,?,NULL)",
+                     (seq, kind, time.time()))  # NULL: the sync sends passages.record
         return seq
 
     def record_passage(self, rec: PassageRecord) -> int:

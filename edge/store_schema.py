@@ -52,9 +52,27 @@ MIGRATIONS: List[str] = [
     );
     CREATE INDEX outbox_kind ON outbox(kind, id);
     """,
-    # 2: retention asks "is this passage synced?" (no outbox row with its seq) and deletes
-    # passages, which with foreign keys on looks up their secondary checks: both by seq.
+    # 2: An outbox row of a passage no longer copies the passage's record: the sync reads
+    # it from passages (payload NULL), so a backlog takes half the space and deleting an
+    # acknowledged row rewrites a few bytes instead of the record. Secondary checks keep
+    # their own payload. Retention asks "is this passage synced?" (no outbox row with its
+    # seq) and deletes passages, which with foreign keys on looks up their secondary
+    # checks: both by seq, hence the indexes.
     """
+    CREATE TABLE outbox_v2 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,          -- 'alert' (one per message, first) or 'record' (batched)
+        created REAL NOT NULL,       -- wall time, for the oldest-unsent age
+        payload TEXT                 -- NULL: the record of passage `seq`
+    );
+    INSERT INTO outbox_v2 (id, seq, kind, created, payload)
+        SELECT id, seq, kind, created,
+               CASE WHEN payload = (SELECT record FROM passages p WHERE p.seq = outbox.seq) THEN NULL ELSE payload END
+        FROM outbox ORDER BY id;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_v2 RENAME TO outbox;
+    CREATE INDEX outbox_kind ON outbox(kind, id);
     CREATE INDEX outbox_seq ON outbox(seq);
     CREATE INDEX secondary_checks_seq ON secondary_checks(seq);
     """,

@@ -115,3 +115,40 @@ def test_sync_connection_deletes_while_writer_writes(store):
             break
     t.join(10)
     assert deleted == 300 and store.backlog() == {"count": 0, "oldest_age_s": 0.0}
+
+
+def test_v1_database_migrates_and_its_backlog_is_sent_unchanged(tmp_path):
+    """Version 1 copied the record into the outbox; version 2 reads it from passages."""
+    from edge.store_schema import MIGRATIONS
+
+    path = str(tmp_path / "v1.db")
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.executescript(MIGRATIONS[0] + "; CREATE TABLE schema_version (version INTEGER NOT NULL);"
+                       " INSERT INTO schema_version VALUES (1);")
+    conn.execute("INSERT INTO passages (seq, boot_id, wall, wall_iso, day, mono, clock_ok, verdict, reasons, record)"
+                 " VALUES (7, 'b', 1, '', '', 1, 1, 'fever', '[]', '{\"seq\":7}')")
+    conn.execute("INSERT INTO outbox (seq, kind, created, payload) VALUES (7, 'alert', 1, '{\"seq\":7}')")
+    conn.execute("INSERT INTO outbox (seq, kind, created, payload) VALUES (7, 'record', 2, '{\"check\":1}')")
+    conn.close()
+    store = Store(path, DeviceSettings(id="g1")).open()
+    try:
+        db = sqlite3.connect(path)
+        assert db.execute("SELECT id, payload FROM outbox ORDER BY id").fetchall() == [(1, None), (2, '{"check":1}')]
+        outbox = Outbox(path)
+        assert outbox.fetch("alert", 10) == [(1, 7, '{"seq":7}')]
+        assert outbox.fetch("record", 10) == [(2, 7, '{"check":1}')]
+        new = store.record_passage(make_record(0))
+        assert db.execute("SELECT MAX(id) FROM outbox").fetchone()[0] == 3  # ids go on from the old table
+        assert outbox.fetch("record", 10)[-1][1] == new
+    finally:
+        store.close()
+
+
+def test_outbox_row_of_a_vanished_passage_is_dropped_not_sent(store):
+    seq = store.record_passage(make_record(0))
+    keep = store.record_passage(make_record(1))
+    conn = sqlite3.connect(store.path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute("DELETE FROM passages WHERE seq=?", (seq,))
+    assert [r[1] for r in Outbox(store.path).fetch("record", 10)] == [keep]
+    assert conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 1
