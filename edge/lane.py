@@ -153,7 +153,11 @@ class Lane:
     def _device(self, status: DeviceStatus) -> None:
         if status.role not in self.devices or self.devices[status.role] is status.state:
             return
+        was = self.devices[status.role]
         self.devices[status.role] = status.state
+        if status.role == "thermal" and status.state is DeviceState.OK and was is not DeviceState.OK:
+            # A replugged sensor was powered off: it warms up again before readings count.
+            self.screener.restart_warmup(status.t)
         log.warning("%s %s%s", status.role, status.state.value, f": {status.detail}" if status.detail else "")
         if status.role == "thermal" and status.state is not DeviceState.OK and self.presence is not None:
             self.presence = None  # a half-seen person cannot be measured any more

@@ -151,3 +151,21 @@ def test_keypad_visitor_key_emits_a_visitor_action():
     pad = Keypad(actions.append)
     assert pad.key(ord("/")) and pad.key(0xAF)
     assert actions == [GuardAction("visitor"), GuardAction("visitor")]
+
+
+def test_replugged_sensor_warms_up_again_before_readings_count():
+    settings = ScreeningSettings(warmup_minutes=1.0)
+    lane = Lane(LaneSettings(), FrameAnalyzer(settings, AccuracyClass.SCREENING),
+                Screener(settings, AccuracyClass.SCREENING, sensor_started=-600.0),
+                Policy(PolicySettings(), DeviceSettings()), None, lambda t: (1.7e9 + t, True), False,
+                local_time_in("Asia/Shanghai"))
+    out = Collect()
+    lane.listeners.append(out)
+    t = walk(lane, 0.0, canthus_c=36.2)
+    lane.handle(DeviceStatus(t, "thermal", DeviceState.RECONNECTING, "unplugged"))
+    t = walk(lane, t + 1, canthus_c=36.2)  # the first frame after the replug brings it back
+    t = walk(lane, t + 61, canthus_c=36.2)  # a minute later: warm again
+    verdicts = [(r.verdict, r.reasons) for r in out.records]
+    assert verdicts[0][0] is Verdict.PASS
+    assert verdicts[1][0] is Verdict.FAULT and "warming_up" in verdicts[1][1]
+    assert verdicts[2][0] is Verdict.PASS
