@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime
 import logging
 import threading
-from typing import Any, Dict, Optional
+from typing import Dict, Optional
 
 from drivers.base import DeviceState, ThermalFrame
 from edge.cards import mask_card_id
 from edge.events import GuardInput
 from edge.measure import FrameAnalysis
 from edge.record import PassageRecord
+from edge.roster import Person
 from edge.signals import SignalController
 from edge.store_writer import StoreWriter
 
@@ -30,7 +31,7 @@ class LiveState:
         self.frame: Optional[ThermalFrame] = None
         self.analysis: Optional[FrameAnalysis] = None
         self.record: Optional[PassageRecord] = None
-        self.person: Any = None
+        self.person: Optional[Person] = None
         self.devices: Dict[str, DeviceState] = {}
         self.fever_open: bool = False  # fever shown until the guard acknowledges it
         self.counts: Dict[str, int] = {"passages": 0, "fever": 0, "deny": 0}
@@ -45,7 +46,7 @@ class LaneOutputs:
         self.live = live
         self.console = console
 
-    def on_passage(self, record: PassageRecord, person: Any) -> None:
+    def on_passage(self, record: PassageRecord, person: Optional[Person]) -> None:
         if self.writer is not None:
             self.writer.put(record)
         if self.signals is not None:

@@ -7,6 +7,7 @@ from drivers.base import DeviceState, ThermalFrame
 from edge.measure import FrameAnalysis
 from edge.outputs import LiveState
 from edge.record import PassageRecord
+from edge.roster import Person
 from edge.screen.canned import synthetic_frame
 from edge.screen.keypad import GuardAction, Keypad
 from edge.screen.live import ViewBuilder, person_fields
@@ -53,7 +54,7 @@ def test_idle_view_carries_live_frame_and_status() -> None:
 
 def test_pass_is_held_then_idle_and_never_shows_ids() -> None:
     _a, _pad, clock, builder, live = setup()
-    live.record, live.person = record(99.0, Verdict.PASS), {"name": "李明", "group": "初二(3)班", "id": "S20230417"}
+    live.record, live.person = record(99.0, Verdict.PASS), Person("S20230417", "李明", group="初二(3)班")
     view = builder.build(live)
     assert (view.verdict, view.name, view.group, view.body_c) == (Verdict.PASS, "李明", "初二(3)班", 36.5)
     texts = " ".join(t for _r, _b, t in make_renderer("zh", "800x480").render_layers(view).boxes)
@@ -67,7 +68,7 @@ def test_pass_is_held_then_idle_and_never_shows_ids() -> None:
 def test_fever_stays_until_acknowledged_and_keypad_resets_per_person() -> None:
     actions, pad, clock, builder, live = setup()
     fever = record(99.0, Verdict.FEVER, 38.3, ("fever",))
-    live.record, live.fever_open, live.person = fever, True, {"name": "张伟", "group": "初三(1)班"}
+    live.record, live.fever_open, live.person = fever, True, Person("S20230001", "张伟", group="初三(1)班")
     assert builder.build(live).awaiting_ack
     for key in b"38.0\r":
         pad.key(key)
@@ -76,7 +77,7 @@ def test_fever_stays_until_acknowledged_and_keypad_resets_per_person() -> None:
     assert view.verdict is Verdict.FEVER and view.awaiting_ack and view.secondary.value_c == 38.0
     assert actions == [GuardAction("secondary", 38.0)] and builder.shown_record is fever
     # The queue moves on before the guard acknowledges: the fever stays on screen.
-    live.record, live.person = record(501.0, Verdict.PASS), {"name": "李明"}
+    live.record, live.person = record(501.0, Verdict.PASS), Person("S20230417", "李明")
     view = builder.build(live)
     assert (view.verdict, view.name, view.secondary.value_c) == (Verdict.FEVER, "张伟", 38.0)
     live.fever_open = False  # the daemon got the ack: the latest passage, while it is fresh
@@ -97,14 +98,10 @@ def test_typing_keeps_the_person_on_screen() -> None:
     assert view.verdict is Verdict.RETRY and view.secondary.typed == "3"
 
 
-def test_person_fields_read_objects_and_dicts_only_by_name() -> None:
-    class Person:
-        name = "王芳"
-        class_name = "高一(2)班"
-        id_number = "110101200501011234"
-
-    assert person_fields(Person()) == ("王芳", "高一(2)班")
-    assert person_fields({"name": "A"}) == ("A", None)
+def test_person_fields_are_name_and_group_only() -> None:
+    person = Person("S20230417", "王芳", group="高一(2)班", cards=("2000000001",))
+    assert person_fields(person) == ("王芳", "高一(2)班")
+    assert person_fields(Person("T1", "A")) == ("A", None)
     assert person_fields(None) == (None, None)
 
 

@@ -12,26 +12,32 @@ keyword arguments for ViewBuilder.build (sync, backlog, warmup_min, flags).
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Dict, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
 from edge.screen.keypad import GuardAction, Keypad
 from edge.screen.live import ViewBuilder
 from edge.screen.render import renderer_from_settings
 from edge.screen.window import ScreenWindow
+from edge.settings.display import DisplaySettings
+
+if TYPE_CHECKING:
+    from edge.outputs import LiveState
+    from edge.record import PassageRecord
 
 
-def run_screen(display: Any, live: Any, on_action: Callable[[GuardAction, Any], None], stop: threading.Event,
+def run_screen(display: DisplaySettings, live: "LiveState",
+               on_action: Callable[[GuardAction, Optional["PassageRecord"]], None], stop: threading.Event,
                extras: Optional[Callable[[], Dict[str, Any]]] = None) -> bool:
     renderer = renderer_from_settings(display)
     # The closure reads ``builder`` when a key arrives, after it is assigned below.
     keypad = Keypad(lambda action: on_action(action, builder.shown_record))
-    builder = ViewBuilder(keypad, hold_s=float(getattr(display, "verdict_hold_s", 5.0)))
+    builder = ViewBuilder(keypad, hold_s=display.verdict_hold_s)
 
     def view():
         return builder.build(live, **(extras() if extras is not None else {}))
 
-    window = ScreenWindow(renderer, view, keypad, fps=float(getattr(display, "fps", 25.0)),
-                          fullscreen=bool(getattr(display, "fullscreen", True)))
+    window = ScreenWindow(renderer, view, keypad, fps=display.fps,
+                          fullscreen=display.fullscreen)
     if not window.open():
         return False
     try:

@@ -7,16 +7,16 @@ a name and a group reach the screen, never an ID number or card id.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Optional, Sequence, Tuple
 
+from edge.record import PassageRecord
+from edge.roster import Person
 from edge.screen.keypad import Keypad
 from edge.screen.view import ScreenView, StatusBar
 from edge.verdict import Verdict
 
-# Roster person attributes (or dict keys) tried in order, so the screen does not depend
-# on the roster's exact field names.
-NAME_FIELDS = ("name", "display_name")
-GROUP_FIELDS = ("group", "class_name", "klass", "department", "unit")
+if TYPE_CHECKING:
+    from edge.outputs import LiveState
 
 
 class ViewBuilder:
@@ -28,12 +28,13 @@ class ViewBuilder:
         self.hold_s = hold_s
         self.clock = clock
         self.wall_clock = wall_clock
-        self._latest: Any = None  # the last record the lane published
+        self._latest: Optional[PassageRecord] = None  # the last record the lane published
         self._since = 0.0  # when the screen first saw it
-        self._fever: Optional[Tuple[Any, Any]] = None  # (record, person) held until acknowledged
-        self.shown_record: Any = None  # the passage the banner and the keypad refer to
+        # (record, person) held until acknowledged
+        self._fever: Optional[Tuple[PassageRecord, Optional[Person]]] = None
+        self.shown_record: Optional[PassageRecord] = None  # the passage the banner and the keypad refer to
 
-    def build(self, live: Any, sync: str = "disabled", backlog: int = 0, warmup_min: Optional[float] = None,
+    def build(self, live: "LiveState", sync: str = "disabled", backlog: int = 0, warmup_min: Optional[float] = None,
               flags: Sequence[str] = ()) -> ScreenView:
         """A view of ``live`` (read attribute by attribute: the lane swaps them whole)."""
         record, person, fever_open = live.record, live.person, bool(live.fever_open)
@@ -56,15 +57,15 @@ class ViewBuilder:
             self.keypad.reset()  # a new person on show: the last one's reading goes
             self.shown_record = shown
         frame, analysis = live.frame, live.analysis
-        thermal = getattr(frame, "celsius", None)
-        face_box = getattr(analysis, "face_box", None) if analysis is not None else None
-        reading = getattr(analysis, "skin_c", None) if face_box is not None else None
-        ambient = getattr(frame, "ambient_c", None)
+        thermal = frame.celsius if frame is not None else None
+        face_box = analysis.face_box if analysis is not None else None
+        reading = analysis.skin_c if analysis is not None and face_box is not None else None
+        ambient = frame.ambient_c if frame is not None else None
         if ambient is None and analysis is not None:
-            ambient = getattr(analysis, "ambient_c", None)
+            ambient = analysis.ambient_c
         status = StatusBar(
             clock=self.wall_clock(), sync=sync, backlog=int(backlog),
-            devices={role: getattr(state, "value", str(state)) for role, state in dict(live.devices).items()},
+            devices={role: state.value for role, state in dict(live.devices).items()},
             warmup_min=warmup_min, ambient_c=ambient, passages=int(live.counts.get("passages", 0)),
             fevers=int(live.counts.get("fever", 0)), denials=int(live.counts.get("deny", 0)), flags=tuple(flags))
         if shown is None:
@@ -76,17 +77,9 @@ class ViewBuilder:
                           awaiting_ack=self._fever is not None, secondary=self.keypad.secondary, status=status)
 
 
-def person_fields(person: Any) -> Tuple[Optional[str], Optional[str]]:
-    """(name, group) of a roster person object or dict; nothing else is read."""
+def person_fields(person: Optional[Person]) -> Tuple[Optional[str], Optional[str]]:
+    """(name, group) of a roster person: nothing else of them (never an ID) reaches the screen."""
     if person is None:
         return None, None
-    return _first(person, NAME_FIELDS), _first(person, GROUP_FIELDS)
-
-
-def _first(person: Any, names: Sequence[str]) -> Optional[str]:
-    for name in names:
-        value = person.get(name) if isinstance(person, dict) else getattr(person, name, None)
-        if value:
-            return str(value)
-    return None
+    return person.name or None, person.group or None
 

@@ -19,6 +19,7 @@ from edge.screen.fonts import FontFinder
 from edge.screen.layout import Layout, Rect, layout_for, parse_size
 from edge.screen.text import TextRenderer
 from edge.screen.view import ScreenView
+from edge.settings.display import DisplaySettings
 
 log = logging.getLogger(__name__)
 
@@ -139,12 +140,10 @@ def make_renderer(language: str = "zh", size: str = "1024x600", font: Optional[s
     return Renderer(width, height, TextRenderer(choice), language, thermal_range)
 
 
-def renderer_from_settings(display: object, size: Optional[str] = None,
+def renderer_from_settings(display: DisplaySettings, size: Optional[str] = None,
                            finder: Optional[FontFinder] = None) -> Renderer:
     """A renderer for a DisplaySettings section (``size`` overrides the configured size)."""
     return make_renderer(
-        language=getattr(display, "language", "zh"), size=size or getattr(display, "size", "1024x600"),
-        font=getattr(display, "font", None),
-        thermal_range=(getattr(display, "thermal_min_c", THERMAL_RANGE_C[0]),
-                       getattr(display, "thermal_max_c", THERMAL_RANGE_C[1])),
+        language=display.language, size=size or display.size, font=display.font,
+        thermal_range=(display.thermal_min_c, display.thermal_max_c),
         finder=finder)
