@@ -166,7 +166,7 @@ class Retention:
         except sqlite3.OperationalError as exc:
             log.warning("VACUUM failed, will try again next run: %s", exc)
             return False
-        log.info("database compacted: %d MB of free pages returned to the disk", free >> 20)
+        log.info("database compacted: %.1f MB of free pages returned to the disk", free / 1e6)
         return True
 
     def _log(self, report: RetentionReport) -> None:
