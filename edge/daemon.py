@@ -76,6 +76,7 @@ class Daemon:
         self.live.counts = _live_counts(store.counts_today())
         lane = build_lane(cfg, thermal.accuracy, SystemClock(), load_gate_roster(cfg), card is not None,
                           sensor_started=time.monotonic(), warmup_minutes=thermal.warmup_minutes)
+        self.live.devices = dict(lane.devices)  # the status bar shows them from the first frame
         light.open()
         signals = SignalController(cfg.signals, light)
         seqs = _RecentSeqs()
