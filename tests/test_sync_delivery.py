@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from sync_producer import make_record
 from sync_support import (
@@ -130,4 +131,35 @@ def test_secondary_check_delivered(mosquitto, tmp_path):
     finally:
         sync.stop()
         collector.stop()
+        store.close()
+
+
+def test_health_command_publishes_health_now_and_others_are_rejected(mosquitto, tmp_path):
+    import paho.mqtt.client as mqtt
+
+    cfg = gate_config(mosquitto.port, health_interval_s=3600.0)  # no periodic health during the test
+    store = filled_store(tmp_path / "gate.db", cfg, 1)
+    sync = SyncService(cfg, store.path, dict)
+    sync.start()
+    healths = []
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    client.on_message = lambda c, u, m: healths.append(json.loads(m.payload)) if not m.retain else None
+    client.connect("127.0.0.1", mosquitto.port)
+    client.subscribe("gate-edge/s1/g1/health", 1)
+    client.loop_start()
+    try:
+        wait_for(lambda: sync.connected.is_set() and store.backlog()["count"] == 0, 10, "connected and drained")
+        time.sleep(0.3)  # the health sent on connect, live or retained, has arrived by now
+        healths.clear()
+        client.publish("gate-edge/s1/g1/cmd", b'{"cmd": "reboot"}', qos=1)
+        client.publish("gate-edge/s1/g1/cmd", b"\xff not json", qos=1)
+        wait_for(lambda: sync.counters["commands_rejected"] == 2, 10, "two commands rejected")
+        assert healths == []  # a rejected command publishes nothing
+        client.publish("gate-edge/s1/g1/cmd", b'{"cmd": "health"}', qos=1)
+        wait_for(lambda: any(h["sync"]["commands"] == 1 for h in healths), 10, "health after the command")
+        assert healths[-1]["sync"]["commands_rejected"] == 2
+    finally:
+        client.disconnect()
+        client.loop_stop()
+        sync.stop()
         store.close()

@@ -15,6 +15,7 @@ fault) go one per message and are always sent before the next backlog batch.
 """
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import ssl
@@ -55,7 +56,7 @@ class SyncService:
         self.t_roster, self.t_cmd = topics.roster(p, site), topics.cmd(p, site, dev)
         self.roster = RosterDownlink(self.cfg.roster_key, store_path, site)
         self.counters: Dict[str, int] = {"published": 0, "acked_records": 0, "connects": 0, "connect_failures": 0,
-                                         "puback_errors": 0}
+                                         "puback_errors": 0, "commands": 0, "commands_rejected": 0}
         self.connected = threading.Event()
         self.last_error: Optional[str] = None
         self._stop = threading.Event()
@@ -217,8 +218,24 @@ class SyncService:
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         if msg.topic == self.t_roster:
             self.roster.handle(msg.payload)
-        else:
-            log.info("command on %s ignored (%d bytes): no commands are defined yet", msg.topic, len(msg.payload))
+        elif msg.topic == self.t_cmd:
+            self._command(msg.payload)
+
+    def _command(self, payload: bytes) -> None:
+        """Downlink commands: ``{"cmd": "health"}`` publishes the health message now (the
+        office asks after a repair instead of waiting for the next period)."""
+        try:
+            cmd = json.loads(payload.decode("utf-8")).get("cmd")
+        except (UnicodeDecodeError, ValueError, AttributeError):
+            cmd = None
+        if cmd == "health":
+            self._next_health = 0.0  # the next step publishes it
+            self.counters["commands"] += 1
+            log.info("command: health requested")
+            return
+        # Retained or stray messages must not do anything; the office sees the count.
+        self.counters["commands_rejected"] += 1
+        log.warning("command rejected (%d bytes): expected {\"cmd\": \"health\"}", len(payload))
 
     # --- publishing -----------------------------------------------------------------------
     def _send(self, topic: str, payload: bytes, rows: List[Row], kind: str) -> bool:
