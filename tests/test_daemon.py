@@ -1,29 +1,19 @@
 """The daemon as a process, on the demo config: passages printed, stored, clean stop."""
 from __future__ import annotations
 
-import os
-import signal
 import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from daemon_support import demo_config, running_daemon
+
 from drivers.thermal.scene import Scene
 from drivers.thermal.sim import Options, scene_config
 from edge.settings.loader import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _demo_config(tmp_path: Path) -> Path:
-    text = (ROOT / "config" / "demo.yaml").read_text()
-    text = text.replace("config/roster.demo.csv", str(ROOT / "config" / "roster.demo.csv"))
-    text = text.replace("data/gate-edge.db", str(tmp_path / "gate.db"))
-    text = text.replace("port: 1883", "port: 9")  # nothing listens: offline, records stay in the outbox
-    path = tmp_path / "gate.yaml"
-    path.write_text(text)
-    return path
 
 
 def test_demo_scene_has_a_fever_among_the_first_50_people():
@@ -35,22 +25,15 @@ def test_demo_scene_has_a_fever_among_the_first_50_people():
 
 
 def test_daemon_prints_and_stores_passages_then_stops_on_sigterm(tmp_path):
-    config = _demo_config(tmp_path)
-    proc = subprocess.Popen([sys.executable, "-m", "edge", "run", "--config", str(config), "--headless",
-                             "--print-passages"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, "DISPLAY": ""})
+    config = demo_config(tmp_path)
     lines = []
-    deadline = time.monotonic() + 20
-    try:
+    with running_daemon(config, tmp_path, "--print-passages") as proc:
+        deadline = time.monotonic() + 20
         while time.monotonic() < deadline and len(lines) < 2:
             line = proc.stdout.readline()
             if line:
                 lines.append(line)
-        proc.send_signal(signal.SIGTERM)
-        _out, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    err = proc.stderr_text
     assert proc.returncode == 0, err
     assert len(lines) >= 2, err
     assert any(v in lines[0] for v in ("PASS", "FEVER", "RETRY", "DENY")), lines

@@ -7,8 +7,6 @@ Only bounded waits: nothing here asserts how fast, only that it happens.
 """
 from __future__ import annotations
 
-import os
-import select
 import sys
 import time
 from pathlib import Path
@@ -49,19 +47,8 @@ class Rig:
 
     def push(self, data: bytes, timeout: float = 1.0) -> None:
         """Write a frame without ever blocking past ``timeout`` (a driver not reading)."""
-        master = self.thermal_dev._master  # the pty helper's emulator end
-        if master is None:
-            return
-        os.set_blocking(master, False)
-        view = memoryview(data)
         deadline = time.monotonic() + timeout
-        while view and time.monotonic() < deadline:
-            try:
-                _, ready, _ = select.select([], [master], [], 0.05)
-                if ready:
-                    view = view[os.write(master, view):]
-            except BlockingIOError:
-                continue
+        self.thermal_dev.push(data, lambda: time.monotonic() < deadline)
 
     def frames_until(self, frames: List[bytes], done: Callable[[], bool], limit: int) -> bool:
         """Send frames at the sensor's rate until ``done()`` or ``limit`` frames."""

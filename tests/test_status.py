@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -12,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+from daemon_support import demo_config, running_daemon
 from sync_producer import make_record
 
 from edge.housekeeping import Housekeeping, state_path
@@ -24,16 +23,6 @@ from edge.verdict import Verdict
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _config(tmp_path: Path) -> Path:
-    text = (ROOT / "config" / "demo.yaml").read_text()
-    text = text.replace("config/roster.demo.csv", str(ROOT / "config" / "roster.demo.csv"))
-    text = text.replace("data/gate-edge.db", str(tmp_path / "gate.db"))
-    text = text.replace("port: 1883", "port: 9")  # nothing listens: records stay in the outbox
-    path = tmp_path / "gate.yaml"
-    path.write_text(text)
-    return path
-
-
 def _status(config: Path, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "edge", "status", "--config", str(config), *extra],
                           capture_output=True, text=True, timeout=60)
@@ -44,7 +33,7 @@ def _digest(path: Path) -> str:
 
 
 def test_status_reads_without_writing(tmp_path):
-    config = _config(tmp_path)
+    config = demo_config(tmp_path)
     db = tmp_path / "gate.db"
     store = Store(str(db), DeviceSettings(id="gate-demo-1", site="demo-school")).open()
     store.record_passage(make_record(0))
@@ -66,7 +55,7 @@ def test_status_reads_without_writing(tmp_path):
 
 
 def test_status_without_a_database_says_so(tmp_path):
-    done = _status(_config(tmp_path))
+    done = _status(demo_config(tmp_path))
     assert done.returncode == 1
     assert "no database at" in done.stderr and "Traceback" not in done.stderr
 
@@ -97,20 +86,13 @@ def test_retention_failure_is_counted_and_the_thread_goes_on(tmp_path):
 
 
 def test_daemon_state_shows_in_status(tmp_path):
-    config = _config(tmp_path)
-    proc = subprocess.Popen([sys.executable, "-m", "edge", "run", "--config", str(config), "--headless"],
-                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "DISPLAY": ""})
-    try:
+    config = demo_config(tmp_path)
+    with running_daemon(config, tmp_path) as proc:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not state_path(str(tmp_path / "gate.db")).exists():
             time.sleep(0.2)
         running = _status(config)
-        proc.send_signal(signal.SIGTERM)
-        _out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    err = proc.stderr_text
     assert proc.returncode == 0, err
     assert "daemon: running" in running.stdout, running.stdout + running.stderr
     assert "devices      card ok, thermal ok" in running.stdout

@@ -1,8 +1,6 @@
 """GY-MCU90640 emulator: the exact frames and command replies of the module."""
 from __future__ import annotations
 
-import os
-import select
 import threading
 from typing import Optional
 
@@ -54,20 +52,7 @@ class Mlx90640Emulator:
 
     def _push(self, data: bytes) -> None:
         """Write paced by the reader: never blocks past stop() or an unplug."""
-        master = self.dev._master  # the pty helper's emulator end
-        if master is None:
-            return
-        os.set_blocking(master, False)
-        view = memoryview(data)
-        while view and not self._stop.is_set() and self.dev._master == master:
-            try:
-                _, ready, _ = select.select([], [master], [], 0.05)
-                if ready:
-                    view = view[os.write(master, view):]
-            except BlockingIOError:
-                continue
-            except (OSError, ValueError):  # unplugged underneath us
-                return
+        self.dev.push(data, lambda: not self._stop.is_set())
 
     def stop(self) -> None:
         self._stop.set()

@@ -76,6 +76,25 @@ class PtyDevice:
             n = os.write(master, view)
             view = view[n:]
 
+    def push(self, data: bytes, keep_going: Callable[[], bool]) -> bool:
+        """Write ``data`` without blocking while ``keep_going()``: a driver that stops
+        reading (or an unplug underneath) must not hang the emulator. True when all sent."""
+        master = self._master
+        if master is None:
+            return False
+        os.set_blocking(master, False)
+        view = memoryview(data)
+        while view and keep_going() and self._master == master:
+            try:
+                _, ready, _ = select.select([], [master], [], 0.05)
+                if ready:
+                    view = view[os.write(master, view):]
+            except BlockingIOError:
+                continue
+            except (OSError, ValueError):  # unplugged underneath us
+                return False
+        return not view
+
     def read(self, timeout: float, max_bytes: int = 4096) -> bytes:
         """Bytes the driver wrote (also appended to ``received``); b"" on timeout."""
         master = self._master
