@@ -20,7 +20,6 @@ from edge.status_read import read_state
 from edge.store import Store
 from edge.verdict import Verdict
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _status(config: Path, *extra: str) -> subprocess.CompletedProcess:
