@@ -21,7 +21,6 @@ from edge.store import Store
 from edge.verdict import Verdict
 
 
-
 def _status(config: Path, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "edge", "status", "--config", str(config), *extra],
                           capture_output=True, text=True, timeout=60)
