@@ -97,3 +97,30 @@ def test_daemon_state_shows_in_status(tmp_path):
     assert "sync         offline" in running.stdout
     after = _status(config)
     assert "daemon: stopped" in after.stdout
+
+
+def test_full_disk_triggers_a_squeeze_run_at_once(tmp_path):
+    db = str(tmp_path / "gate.db")
+    store = Store(db, DeviceSettings(id="g1")).open()
+    store.record_passages(make_record(i) for i in range(2000))
+    sqlite3.connect(db, isolation_level=None).execute("DELETE FROM outbox")  # all synced
+    store.close()
+    fault = {"text": None}
+    stop = threading.Event()
+    chores = Housekeeping(Retention(db, 3650, 1 << 30), 3600, stop, dict, db, store_fault=lambda: fault["text"],
+                          first_run_delay_s=3600, state_every_s=0.05)
+    chores.start()
+    try:
+        time.sleep(0.3)
+        assert chores.totals["runs"] == 0  # nothing due, no fault: no run
+        fault["text"] = "database or disk is full"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not chores.totals["squeezes"]:
+            time.sleep(0.05)
+        assert chores.totals["squeezes"] == 1 and chores.totals["dropped_synced"] > 0
+        time.sleep(0.3)
+        assert chores.totals["squeezes"] == 1  # at most one squeeze per SQUEEZE_EVERY_S
+    finally:
+        stop.set()
+        chores.join(timeout=5)
+    assert read_state(db)["daemon"].startswith("stopped")
