@@ -125,3 +125,23 @@ def test_demo_roster_file_matches_the_generator() -> None:
     assert len(rows) == 2000 and rows[0][2] == card_id(0) and rows[-1][2] == card_id(1999)
     with open(os.path.join(ROOT, "config", "roster.demo.csv"), encoding="utf-8") as f:
         assert f.read() == roster_csv()
+
+
+def test_endless_scene_forgets_who_left_and_stays_the_same_scene() -> None:
+    """Weeks of demo must not grow memory: people long gone are dropped, and what is
+    still shown (people, taps, shutter events) is what a fresh scene shows."""
+    from drivers.thermal import scene as scene_module
+
+    cfg = SceneConfig(sensor="mlx90640", seed=5, people=0, shutter_every_s=(5.0, 8.0))
+    long_run, fresh = Scene(cfg), Scene(cfg)
+    for t in np.arange(0.0, 4000.0, 2.0):
+        long_run.frame(float(t))
+    assert len(long_run._people) <= scene_module.KEEP_PEOPLE + 8
+    assert len(long_run._shutters) <= scene_module.FORGET_AFTER_S / 5.0 + 3
+    for t in (3990.1, 3995.3, 3999.9):
+        a, fa = long_run.frame(t)
+        b, fb = fresh.frame(t)
+        assert np.array_equal(a, b) and fa == fb
+    assert long_run.next_tap(3900.0) == fresh.next_tap(3900.0)
+    with pytest.raises(IndexError):
+        long_run.person(0)

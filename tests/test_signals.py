@@ -84,3 +84,13 @@ def test_fault_verdict_blinks_for_a_while_then_goes_dark_once_devices_are_ok():
     assert ctl.lamps_now()[0] in (Lamps(yellow=True), Lamps())  # still the verdict's blinking
     clock.now += 2.0
     assert ctl.lamps_now() == (Lamps(), math.inf)  # dark: nothing left to show
+
+
+def test_log_light_history_is_bounded():
+    from drivers.light.log import HISTORY
+
+    light = LogLight(Options(), BuildContext("light"))
+    light.open()
+    for i in range(HISTORY * 3):
+        light.apply(Lamps(red=bool(i % 2)))
+    assert len(light.history) == HISTORY and light.history[-1] == Lamps(red=True)

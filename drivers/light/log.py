@@ -1,13 +1,17 @@
 """A light that only logs: for demos, headless test rigs and gates without a light."""
 from __future__ import annotations
 
+import collections
 import dataclasses
 import logging
+from typing import Deque
 
 from drivers.base import BuildContext, DeviceState, Lamps, Light, OFF
 from edge.settings.fields import setting
 
 log = logging.getLogger(__name__)
+
+HISTORY = 256
 
 
 @dataclasses.dataclass
@@ -22,7 +26,8 @@ class LogLight(Light):
     def __init__(self, options: Options, context: BuildContext) -> None:
         super().__init__(options, context)
         self.current: Lamps = OFF
-        self.history: list = []  # every applied state, for tests and the demo
+        # The latest applied states, for tests: bounded, the demo runs for weeks.
+        self.history: Deque[Lamps] = collections.deque(maxlen=HISTORY)
 
     def open(self) -> None:
         self._set_state(DeviceState.OK)

@@ -20,6 +20,10 @@ from drivers.thermal.scene_render import background, blur, draw_person, supersam
 log = logging.getLogger(__name__)
 
 SHUTTER_INTERNAL_C = 8.0  # a closed shutter reads about this much above ambient
+#: An endless scene (the demo, the soak) forgets people who left this long ago, so that a
+#: simulated gate running for weeks does not grow; the card reader is never that far behind.
+FORGET_AFTER_S = 120.0
+KEEP_PEOPLE = 16
 
 
 class Scene:
@@ -28,9 +32,12 @@ class Scene:
         self.model = config.model
         self._ss = supersample(self.model)
         self._background = background(config)
+        # People from index self._first on (earlier ones forgotten in endless scenes).
+        self._first = 0
         self._people: List[Person] = []
         self._enters: List[float] = []
         self._shutters: List[float] = []
+        self._shutters_first = 0
 
     # -- people ----------------------------------------------------------------
     @property
@@ -38,19 +45,37 @@ class Scene:
         return self.config.people > 0
 
     def person(self, index: int) -> Person:
-        while len(self._people) <= index:
-            i = len(self._people)
+        if index < self._first:
+            raise IndexError(f"person {index} left more than {FORGET_AFTER_S:.0f} s ago and is forgotten")
+        while self._first + len(self._people) <= index:
+            i = self._first + len(self._people)
             t = gap_after(self.config, -1) if i == 0 else self._people[-1].t_leave + gap_after(self.config, i - 1)
             self._people.append(make_person(self.config, i, t))
             self._enters.append(t)
-        return self._people[index]
+        return self._people[index - self._first]
+
+    def _forget_before(self, t: float) -> None:
+        """Endless scenes: drop people who left long before scene time ``t``."""
+        drop = 0
+        while (len(self._people) - drop > KEEP_PEOPLE
+               and self._people[drop].t_leave < t - FORGET_AFTER_S):
+            drop += 1
+        if drop:
+            del self._people[:drop], self._enters[:drop]
+            self._first += drop
+        old = bisect.bisect_left(self._shutters, t - FORGET_AFTER_S)
+        old = min(old, len(self._shutters) - 2)  # the current event and the one before stay
+        if old > 0:
+            self._shutters_first += old
+            del self._shutters[:old]
 
     def people_until(self, t: float) -> List[Person]:
         """Every person who has entered by scene time ``t`` (all of them for a finite scene
         once ``t`` is past the end)."""
         limit = self.config.people if self.finite else None
-        while (limit is None or len(self._people) < limit) and (not self._people or self._enters[-1] <= t):
-            self.person(len(self._people))
+        while ((limit is None or self._first + len(self._people) < limit)
+               and (not self._people or self._enters[-1] <= t)):
+            self.person(self._first + len(self._people))
         n = bisect.bisect_right(self._enters, t)
         return self._people[:n]
 
@@ -65,6 +90,8 @@ class Scene:
         return last.t_leave + gap_after(self.config, last.index)
 
     def in_view(self, t: float) -> Optional[Person]:
+        if not self.finite:
+            self._forget_before(t)
         self.people_until(t)
         n = bisect.bisect_right(self._enters, t)
         if n and self._people[n - 1].t_leave >= t:
@@ -76,7 +103,7 @@ class Scene:
 
     def next_tap(self, after: float) -> Optional[Tuple[float, str]]:
         """The first card tap strictly after scene time ``after``: (t, card id)."""
-        i = max(0, bisect.bisect_right(self._enters, after) - 2)
+        i = self._first + max(0, bisect.bisect_right(self._enters, after) - 2)
         # Endless scenes where nobody taps (no_card_rate 1) must not search forever.
         stop = self.config.people if self.finite else i + 1000
         while True:
@@ -98,7 +125,7 @@ class Scene:
         if every is None:
             return None
         while not self._shutters or self._shutters[-1] <= t:
-            k = len(self._shutters)
+            k = self._shutters_first + len(self._shutters)
             prev = self._shutters[-1] if self._shutters else 0.0
             self._shutters.append(prev + float(np.random.default_rng([self.config.seed, 4, k]).uniform(*every)))
         i = bisect.bisect_right(self._shutters, t) - 1
