@@ -36,7 +36,7 @@ from edge.settings.mqtt import MqttSettings  # noqa: E402
 from edge.settings.root import GateConfig  # noqa: E402
 from edge.store import Store  # noqa: E402
 from edge.sync import topics  # noqa: E402
-from edge.sync.payload import batch_bytes, take_batch  # noqa: E402
+from edge.sync.payload import BATCH_HEAD_BYTES, batch_message  # noqa: E402
 from edge.sync.service import SyncService  # noqa: E402
 from edge.verdict import Verdict  # noqa: E402
 
@@ -184,12 +184,15 @@ def bench_sync() -> List[Row]:
         shutil.copyfile(store.path, daemon_db)
         shutil.copyfile(store.path, link_db)
         # The batches the sync thread will send, built once for the plain-paho baseline.
-        rows = Outbox(store.path).fetch("record", N)
-        payloads = []
-        while rows:
-            batch = take_batch(rows, cfg.mqtt.batch_records, cfg.mqtt.batch_bytes)
-            payloads.append(batch_bytes([(r[1], r[2]) for r in batch], cfg.device.id))
-            rows = rows[len(batch):]
+        outbox, payloads, cursor = Outbox(store.path), [], 0
+        while True:
+            batch = outbox.fetch_batch("record", cursor, cfg.mqtt.batch_records,
+                                       cfg.mqtt.batch_bytes - BATCH_HEAD_BYTES)
+            if batch is None:
+                break
+            payloads.append(batch_message(cfg.device.id, batch.first_seq, batch.last_seq, batch.count, batch.joined))
+            cursor = batch.last_id
+        outbox.close()
 
         latencies: List[float] = []
         sub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)

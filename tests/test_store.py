@@ -13,6 +13,7 @@ from edge.outbox import Outbox
 from edge.settings.device import DeviceSettings
 from edge.store import Store
 from edge.store_schema import SCHEMA_VERSION
+from edge.sync.payload import batch_message
 from edge.verdict import Verdict
 
 
@@ -144,11 +145,53 @@ def test_v1_database_migrates_and_its_backlog_is_sent_unchanged(tmp_path):
         store.close()
 
 
-def test_outbox_row_of_a_vanished_passage_is_dropped_not_sent(store):
+@pytest.mark.parametrize("read", ["rows", "batch"])
+def test_outbox_row_of_a_vanished_passage_is_dropped_not_sent(store, read):
     seq = store.record_passage(make_record(0))
     keep = store.record_passage(make_record(1))
     conn = sqlite3.connect(store.path, isolation_level=None)
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute("DELETE FROM passages WHERE seq=?", (seq,))
-    assert [r[1] for r in Outbox(store.path).fetch("record", 10)] == [keep]
-    assert conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 1
+    box = Outbox(store.path)
+    if read == "rows":
+        assert [r[1] for r in box.fetch("record", 10)] == [keep]
+    else:
+        batch = box.fetch_batch("record", 0, 10, 1 << 20)
+        assert batch is not None and (batch.count, batch.first_seq, batch.last_seq) == (1, keep, keep)
+    assert conn.execute("SELECT seq FROM outbox").fetchall() == [(keep,)]
+
+
+def test_fetch_batch_joins_the_same_rows_fetch_returns(store):
+    seqs = [store.record_passage(make_record(i)) for i in range(7)]
+    store.add_secondary_check(seqs[2], 36.9, "manual")
+    box = Outbox(store.path)
+    rows = box.fetch("record", 5)
+    batch = box.fetch_batch("record", 0, 5, 1 << 20)
+    assert batch is not None
+    assert (batch.first_id, batch.last_id, batch.count) == (rows[0][0], rows[-1][0], 5)
+    assert (batch.first_seq, batch.last_seq) == (min(r[1] for r in rows), max(r[1] for r in rows))
+    assert batch.joined == ",".join(r[2] for r in rows)
+    rest = box.fetch_batch("record", batch.last_id, 5, 1 << 20)
+    assert rest is not None and rest.count == 3 and '"type":"secondary_check"' in rest.joined
+    assert box.fetch_batch("record", rest.last_id, 5, 1 << 20) is None
+
+
+def test_fetch_batch_keeps_within_bytes_but_always_takes_one_row(store):
+    for i in range(4):
+        store.record_passage(make_record(i))
+    box = Outbox(store.path)
+    sizes = [len(r[2]) + 1 for r in box.fetch("record", 4)]
+    two = box.fetch_batch("record", 0, 4, sizes[0] + sizes[1])
+    assert two is not None and two.count == 2 and len(two.joined) == sizes[0] + sizes[1] - 1
+    one = box.fetch_batch("record", 0, 4, 10)  # smaller than any record: it still goes, alone
+    assert one is not None and one.count == 1 and one.joined == box.fetch("record", 1)[0][2]
+
+
+def test_batch_message_is_json_with_its_envelope(store):
+    for i in range(3):
+        store.record_passage(make_record(i))
+    batch = Outbox(store.path).fetch_batch("record", 0, 10, 1 << 20)
+    assert batch is not None
+    body = json.loads(batch_message("g1", batch.first_seq, batch.last_seq, batch.count, batch.joined))
+    assert body["device"] == "g1" and body["count"] == 3 and body["v"] == 1
+    assert [r["seq"] for r in body["records"]] == list(range(batch.first_seq, batch.last_seq + 1))

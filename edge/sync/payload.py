@@ -1,8 +1,8 @@
-"""Wire payloads: one record, batches, and the byte-bounded batch builder."""
+"""Wire payloads: one record, a secondary check, a batch envelope, and the parser."""
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional
 
 from edge.cards import hash_card_id, mask_card_id
 from edge.record import PassageRecord
@@ -39,24 +39,15 @@ def dumps(obj: Dict[str, Any]) -> str:
     return json.dumps(obj, separators=(",", ":"), sort_keys=True, default=str)
 
 
-def batch_bytes(records: Sequence[Tuple[int, str]], device: str) -> bytes:
-    """A batch message: records are pre-serialized JSON texts, spliced without re-encoding."""
-    seqs = [seq for seq, _ in records]
-    head = (f'{{"v":{PAYLOAD_VERSION},"device":{json.dumps(device)},"first_seq":{min(seqs)},'
-            f'"last_seq":{max(seqs)},"count":{len(records)},"records":[')
-    return (head + ",".join(text for _, text in records) + "]}").encode("utf-8")
+BATCH_HEAD_BYTES = 128  # room kept in a passages message for the envelope around the records
 
 
-def take_batch(rows: Sequence[Tuple[int, int, str]], max_records: int, max_bytes: int) -> List[Tuple[int, int, str]]:
-    """Longest prefix of (outbox id, seq, payload) rows within the limits (always >= 1 row)."""
-    out: List[Tuple[int, int, str]] = []
-    size = 128
-    for row in rows[:max_records]:
-        size += len(row[2]) + 1
-        if out and size > max_bytes:
-            break
-        out.append(row)
-    return out
+def batch_message(device: str, first_seq: int, last_seq: int, count: int, joined_records: str) -> bytes:
+    """A batch message: the records are pre-serialized JSON texts joined with commas,
+    spliced in without re-encoding."""
+    head = (f'{{"v":{PAYLOAD_VERSION},"device":{json.dumps(device)},"first_seq":{first_seq},'
+            f'"last_seq":{last_seq},"count":{count},"records":[')
+    return (head + joined_records + "]}").encode("utf-8")
 
 
 def parse_message(payload: bytes) -> Optional[List[Dict[str, Any]]]:

@@ -25,7 +25,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import paho.mqtt.client as mqtt
 
-from edge.outbox import Outbox, Row
+from edge.outbox import Batch, Outbox
 from edge.settings.mqtt import MqttSettings
 from edge.settings.root import GateConfig
 from edge.settings.secrets import SecretError
@@ -33,7 +33,7 @@ from edge.sync import client as mqttc
 from edge.sync import topics
 from edge.sync.backoff import Backoff
 from edge.sync.health import health_payload
-from edge.sync.payload import batch_bytes, take_batch
+from edge.sync.payload import BATCH_HEAD_BYTES, batch_message
 from edge.sync.roster_downlink import RosterDownlink
 
 log = logging.getLogger(__name__)
@@ -238,15 +238,15 @@ class SyncService:
         log.warning("command rejected (%d bytes): expected {\"cmd\": \"health\"}", len(payload))
 
     # --- publishing -----------------------------------------------------------------------
-    def _send(self, topic: str, payload: bytes, rows: List[Row], kind: str) -> bool:
+    def _send(self, topic: str, payload: bytes, batch: Batch, kind: str) -> bool:
         if self._client is None:  # dropped by a callback during the previous publish
             return False
         info = self._client.publish(topic, payload, qos=1)
         if info.rc != mqtt.MQTT_ERR_SUCCESS:
             return False  # not connected any more or paho's queue full: back-pressure
         with self._lock:
-            self._inflight[info.mid] = (kind, rows[0][0], rows[-1][0], len(rows))
-            self._cursor[kind] = max(self._cursor[kind], rows[-1][0])
+            self._inflight[info.mid] = (kind, batch.first_id, batch.last_id, batch.count)
+            self._cursor[kind] = max(self._cursor[kind], batch.last_id)
         self.counters["published"] += 1
         return True
 
@@ -257,19 +257,20 @@ class SyncService:
         free = self.cfg.inflight - len(self._inflight)
         if free <= 0:
             return False
-        for row in self._outbox.fetch("alert", free, self._cursor["alert"]):
-            if not self._send(self.t_alerts, row[2].encode("utf-8"), [row], "alert"):
+        for oid, seq, text in self._outbox.fetch("alert", free, self._cursor["alert"]):
+            if not self._send(self.t_alerts, text.encode("utf-8"), Batch(oid, oid, seq, seq, 1, text), "alert"):
                 return sent
             sent, free = True, free - 1
-        # One query for the whole free window; a fill takes milliseconds, and the next fill
-        # starts with alerts again, so an alert waits at most one window of batches.
-        rows = self._outbox.fetch("record", free * self.cfg.batch_records, self._cursor["record"]) if free > 0 else []
-        while rows:
-            batch = take_batch(rows, self.cfg.batch_records, self.cfg.batch_bytes)
-            if not self._send(self.t_passages, batch_bytes([(r[1], r[2]) for r in batch], self.device.id),
-                              batch, "record"):
+        # The next fill starts with alerts again, so an alert waits at most one window of batches.
+        while free > 0:
+            batch = self._outbox.fetch_batch("record", self._cursor["record"], self.cfg.batch_records,
+                                             self.cfg.batch_bytes - BATCH_HEAD_BYTES)
+            if batch is None:
                 break
-            sent, rows = True, rows[len(batch):]
+            payload = batch_message(self.device.id, batch.first_seq, batch.last_seq, batch.count, batch.joined)
+            if not self._send(self.t_passages, payload, batch, "record"):
+                break
+            sent, free = True, free - 1
         return sent
 
     def _publish_health(self) -> None:
