@@ -23,6 +23,10 @@ class KnownDevice:
 
 
 #: USB VID:PID -> what gates use it for. USB-TTL adapters carry whatever module is wired to them.
+#: 1a86:55d4 is WCH's CH9102 (their ch343 Linux driver lists it; it enumerates as cdc_acm,
+#: /dev/ttyACM*); ffff:0035 is the Sycreader "SYC ID&IC USB Reader" family (HID boot keyboard),
+#: the common cheap 125 kHz wedge. Neither id says which product is behind it: doctor prints the
+#: device's own by-id name next to this guess, and the config's `type:` decides.
 KNOWN: Dict[str, KnownDevice] = {
     "0bda:5830": KnownDevice("InfiRay P2 Pro thermal camera (Realtek id: check the name)", "video",
                              "p2pro_uvc", "thermal-video"),
