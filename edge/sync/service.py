@@ -24,6 +24,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.reasoncodes import ReasonCode
 
 from edge.outbox import Batch, Outbox
 from edge.settings.mqtt import MqttSettings
@@ -175,7 +176,8 @@ class SyncService:
             log.info("disconnected: %s", reason)
 
     # --- paho callbacks (run inside loop(), on this thread) --------------------------------
-    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: mqtt.ConnectFlags, reason: ReasonCode,
+                    props: Any) -> None:
         if reason.is_failure:
             msg = f"broker {self.cfg.host}:{self.cfg.port} refused the connection: {reason}"
             if "user name" in str(reason).lower() or "authori" in str(reason).lower():
@@ -191,19 +193,20 @@ class SyncService:
         client.subscribe([(self.t_roster, 1), (self.t_cmd, 1)])
         self.connected.set()
         log.info("connected to %s:%d (session present: %s)", self.cfg.host, self.cfg.port,
-                 getattr(flags, "session_present", None))
+                 flags.session_present)
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if client is self._client:
             self._drop_connection(f"{reason}")
 
-    def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int, reason: Any, props: Any) -> None:
+    def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int, reason: ReasonCode, props: Any) -> None:
+        # Callback API VERSION2 always passes a ReasonCode, for MQTT 3.1.1 too (success then).
         with self._lock:
             entry = self._inflight.pop(mid, None)
         if entry is None:
             return
         kind, first, last, count = entry
-        if reason is not None and getattr(reason, "is_failure", False):
+        if reason.is_failure:
             self.counters["puback_errors"] += 1
             log.warning("broker rejected a message (%s); its %d records stay queued", reason, count)
             return
