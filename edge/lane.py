@@ -62,7 +62,9 @@ class Lane:
             self.devices["card"] = DeviceState.OK
         self.presence: Optional[_Presence] = None
         self.listeners: List[LaneListener] = []
-        self.counters: Dict[str, int] = {"frames": 0, "passages": 0, "blips": 0}
+        self.counters: Dict[str, int] = {"frames": 0, "passages": 0, "blips": 0, "thermal_silences": 0}
+        self._last_frame_t: Optional[float] = None
+        self._silenced = False  # the thermal state is DOWN because frames stopped, not by the driver
 
     # -- dispatch --------------------------------------------------------------
     def handle(self, event: object) -> None:
@@ -97,6 +99,7 @@ class Lane:
     # -- thermal ------------------------------------------------------------
     def _frame(self, frame: ThermalFrame) -> None:
         self.counters["frames"] += 1
+        self._last_frame_t = frame.t
         if self.devices.get("thermal") is not DeviceState.OK:
             # Frames flow again: the reader thread's status event may still be queued behind.
             self._device(DeviceStatus(frame.t, "thermal", DeviceState.OK, "frames arriving"))
@@ -146,18 +149,34 @@ class Lane:
         self._emit(self.pairer.add_card(card))
 
     def _expire(self, t: float) -> None:
+        self._check_silence(t)
         measuring = self.presence is not None and not self.presence.measured
         self._emit(self.pairer.expire(t, measuring))
 
     # -- devices -----------------------------------------------------------
+    def _check_silence(self, t: float) -> None:
+        """A sensor whose port is open but sends nothing (hung firmware, a stalled camera
+        read) still reports ok; without frames nobody is screened, so the guard sees a fault."""
+        if self._last_frame_t is None:
+            self._last_frame_t = t  # the silence counts from the lane's first event
+            return
+        silent_s = t - self._last_frame_t
+        if self.devices["thermal"] is DeviceState.OK and silent_s > self.settings.thermal_silence_s:
+            self.counters["thermal_silences"] += 1
+            self._device(DeviceStatus(t, "thermal", DeviceState.DOWN, f"no frame for {silent_s:.1f} s"))
+            self._silenced = True
+
     def _device(self, status: DeviceStatus) -> None:
         if status.role not in self.devices or self.devices[status.role] is status.state:
             return
         was = self.devices[status.role]
         self.devices[status.role] = status.state
-        if status.role == "thermal" and status.state is DeviceState.OK and was is not DeviceState.OK:
-            # A replugged sensor was powered off: it warms up again before readings count.
-            self.screener.restart_warmup(status.t)
+        if status.role == "thermal":
+            if status.state is DeviceState.OK and was is not DeviceState.OK and not self._silenced:
+                # A replugged sensor was powered off: it warms up again before readings count.
+                # (After a silence the port never closed: no power cycle, no new warm-up.)
+                self.screener.restart_warmup(status.t)
+            self._silenced = False
         log.warning("%s %s%s", status.role, status.state.value, f": {status.detail}" if status.detail else "")
         if status.role == "thermal" and status.state is not DeviceState.OK and self.presence is not None:
             self.presence = None  # a half-seen person cannot be measured any more

@@ -169,3 +169,45 @@ def test_replugged_sensor_warms_up_again_before_readings_count():
     assert verdicts[0][0] is Verdict.PASS
     assert verdicts[1][0] is Verdict.FAULT and "warming_up" in verdicts[1][1]
     assert verdicts[2][0] is Verdict.PASS
+
+
+def test_sensor_that_goes_silent_is_a_fault_until_frames_return_without_new_warmup():
+    settings = ScreeningSettings(warmup_minutes=1.0)
+    lane = Lane(LaneSettings(pair_window_s=4.0, thermal_silence_s=5.0), FrameAnalyzer(settings, AccuracyClass.SCREENING),
+                Screener(settings, AccuracyClass.SCREENING, sensor_started=-600.0),
+                Policy(PolicySettings(), DeviceSettings()), None, lambda t: (1.7e9 + t, True), True,
+                local_time_in("Asia/Shanghai"))
+    out = Collect()
+    lane.listeners.append(out)
+    t = walk(lane, 0.0, canthus_c=36.2, frames=0, empty_after=3)  # frames with nobody in view
+    # The port stays open and the driver says ok, but no frame comes: idle ticks only.
+    lane.handle(Tick(t + 4.5))
+    assert lane.devices["thermal"] is DeviceState.OK  # a slow sensor is not silent yet
+    lane.handle(Tick(t + 5.5))
+    assert lane.devices["thermal"] is DeviceState.DOWN and out.devices[-1]["thermal"] is DeviceState.DOWN
+    assert lane.counters["thermal_silences"] == 1
+    lane.handle(CardEvent(t + 6.0, "sim", "2000000001"))
+    assert [(r.verdict, r.reasons[0]) for r in out.records] == [(Verdict.FAULT, "thermal_down")]
+    lane.handle(Tick(t + 30.0))
+    assert lane.counters["thermal_silences"] == 1  # one silence, counted once
+    # Frames again: ok at once, and no 1-minute warm-up (the sensor never lost power).
+    t = walk(lane, t + 31.0, canthus_c=36.2)
+    lane.handle(CardEvent(t, "sim", "2000000002"))
+    assert out.devices[-1]["thermal"] is DeviceState.OK
+    assert out.records[-1].verdict is not Verdict.FAULT and "warming_up" not in out.records[-1].reasons
+
+
+def test_silence_does_not_hide_a_real_unplug_warmup():
+    settings = ScreeningSettings(warmup_minutes=1.0)
+    lane = Lane(LaneSettings(thermal_silence_s=2.0), FrameAnalyzer(settings, AccuracyClass.SCREENING),
+                Screener(settings, AccuracyClass.SCREENING, sensor_started=-600.0),
+                Policy(PolicySettings(), DeviceSettings()), None, lambda t: (1.7e9 + t, True), False,
+                local_time_in("Asia/Shanghai"))
+    lane.handle(Tick(0.0))
+    lane.handle(Tick(3.0))
+    assert lane.devices["thermal"] is DeviceState.DOWN  # silent first...
+    lane.handle(DeviceStatus(3.5, "thermal", DeviceState.RECONNECTING, "unplugged"))  # ...then really gone
+    out = Collect()
+    lane.listeners.append(out)
+    walk(lane, 5.0, canthus_c=36.2)
+    assert out.records[-1].verdict is Verdict.FAULT and "warming_up" in out.records[-1].reasons
