@@ -144,6 +144,15 @@ class Device(abc.ABC):
         """One line for check-config / doctor: what this driver would open."""
         return self.type_name
 
+    @classmethod
+    def device_path(cls, options: Any) -> str:
+        """The device node these options open ("" when simulated): doctor's fixes name it."""
+        return ""
+
+    def no_data_hint(self, path: str) -> str:
+        """What a technician should check when the device opened but sent nothing usable."""
+        return f"{path} opened but sent nothing usable: check the cable and the device's power"
+
 
 class ThermalSource(Device):
     accuracy: ClassVar[AccuracyClass]

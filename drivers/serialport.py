@@ -123,6 +123,17 @@ class SerialDevice:
     def describe(self) -> str:
         return f"{self.type_name} on {self.options.port} @ {self.options.baud} baud"  # type: ignore[attr-defined]
 
+    @classmethod
+    def device_path(cls, options: Any) -> str:
+        return str(options.port)
+
+    def no_data_hint(self, path: str) -> str:
+        baud = self.options.baud
+        if self.counters["bytes"]:  # type: ignore[attr-defined]
+            return (f"bytes arrive but no valid frame: wrong baud? configured {baud} "
+                    f"(GY-MCU90640: 115200 or 460800; card modules: 9600 or 115200)")
+        return f"no data at all at {baud} baud: wrong baud, TX/RX swapped, or the module has no power"
+
     @property
     def connected(self) -> bool:
         return self._port is not None

@@ -15,7 +15,8 @@ from emulators.mlx90640_uart import Mlx90640Emulator
 from emulators.pty_device import PtyDevice
 from serial.tools.list_ports_common import ListPortInfo
 
-from drivers import discovery
+from drivers import discovery, registry
+from drivers.base import BuildContext
 from edge.commands import doctor
 
 RULES = Path(__file__).resolve().parents[1] / "systemd" / "99-gate-edge.rules"
@@ -112,9 +113,9 @@ def test_config_error_exit_code(tmp_path):
 
 def test_fix_texts_for_permissions():
     detail = "[Errno 13] could not open port /dev/ttyUSB0: [Errno 13] Permission denied: '/dev/ttyUSB0'"
-    assert "usermod -aG dialout" in doctor.fix_for(detail, "/dev/ttyUSB0", None)
-    assert "usermod -aG video" in doctor.fix_for("Permission denied", "/dev/video0", None)
-    assert doctor.fix_for("something else", "/dev/ttyUSB0", None) == ""
+    assert "usermod -aG dialout" in doctor.fix_for(detail, "/dev/ttyUSB0")
+    assert "usermod -aG video" in doctor.fix_for("Permission denied", "/dev/video0")
+    assert doctor.fix_for("something else", "/dev/ttyUSB0") == ""
 
 
 def test_discovery_reads_ids_and_stable_names(tmp_path):
@@ -167,3 +168,20 @@ def test_udev_rules_cover_every_known_device_with_a_stable_name():
         assert matching, usb_id
         if known.link:
             assert any(f'SYMLINK+="gate-edge/{known.link}"' in r for r in matching), usb_id
+
+
+@pytest.mark.parametrize("role,type_name", [(role, t) for role, types in registry.DRIVERS.items() for t in types
+                                            if t not in doctor.SIMULATED])
+def test_every_hardware_driver_names_the_node_its_options_open(role, type_name):
+    driver = registry.driver_class(role, type_name)
+    options = driver.Options()
+    path = driver.device_path(options)
+    assert path.startswith("/dev/") and path in driver(options, BuildContext(role, None)).describe()
+
+
+def test_camera_without_frames_points_at_its_format():
+    from drivers.thermal.p2pro_uvc import P2ProUvc
+
+    cam = P2ProUvc(P2ProUvc.Options(device="/dev/video9"), BuildContext("thermal", None))
+    hint = cam.no_data_hint("/dev/video9")
+    assert f"{cam.fourcc} {cam.width}x{cam.height}" in hint and "v4l2-ctl -d /dev/video9" in hint

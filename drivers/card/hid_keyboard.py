@@ -66,6 +66,10 @@ class HidKeyboardReader(CardReader):
     def describe(self) -> str:
         return f"{self.type_name} on {self.options.device}"
 
+    @classmethod
+    def device_path(cls, options: Options) -> str:
+        return str(options.device)
+
     def open(self) -> None:
         self._opened = True
         self._connect(first=True)

@@ -48,6 +48,10 @@ class GpioLight(Light):
         pins = ", ".join(f"{name}={line}" for name, line in self.lines.items())
         return f"gpio on {self.options.chip} ({pins}{', active-low' if self.options.active_low else ''})"
 
+    @classmethod
+    def device_path(cls, options: Any) -> str:
+        return str(options.chip)
+
     def open(self) -> None:
         with self._lock:
             self._connect()

@@ -118,6 +118,15 @@ class UvcThermal(ThermalSource):
     def describe(self) -> str:
         return f"{self.type_name} on {self.options.device} ({self.fourcc or 'default'} {self.width}x{self.height})"
 
+    @classmethod
+    def device_path(cls, options: Any) -> str:
+        return str(options.device)
+
+    def no_data_hint(self, path: str) -> str:
+        return (f"{path} opened but gave no usable frame: is it the right camera/mode "
+                f"({self.fourcc or 'raw'} {self.width}x{self.height})? "
+                f"see: v4l2-ctl -d {path} --list-formats-ext")
+
     def open(self) -> None:
         self._opened = True
         self._backoff = BACKOFF_START_S

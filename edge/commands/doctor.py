@@ -78,14 +78,6 @@ def describe_found(found: discovery.Found) -> str:
     return "  ".join(parts)
 
 
-def device_path(options: object) -> str:
-    for name in ("port", "device", "chip"):
-        value = getattr(options, name, None)
-        if isinstance(value, str):
-            return value
-    return ""
-
-
 def group_for(path: str) -> str:
     if "video" in path or "v4l" in path:
         return "video"
@@ -94,7 +86,7 @@ def group_for(path: str) -> str:
     return "gpio" if "gpiochip" in path else "dialout"
 
 
-def fix_for(detail: str, path: str, options: object) -> str:
+def fix_for(detail: str, path: str) -> str:
     """The technician's fix for a driver state detail (pyserial / OS error text)."""
     text = (detail.replace(path, "") if path else detail).lower()  # a path may contain any word
     if "no such file" in text or "not present" in text or "errno 2]" in text:
@@ -112,29 +104,17 @@ def fix_for(detail: str, path: str, options: object) -> str:
     return ""
 
 
-def no_data_fix(device: Device, path: str) -> str:
-    opts = device.options
-    baud = getattr(opts, "baud", None)
-    if baud is None:
-        fourcc = getattr(device, "fourcc", None) or "raw"
-        return (f"{path} opened but gave no usable frame: is it the right camera/mode "
-                f"({fourcc} {getattr(device, 'width', '?')}x{getattr(device, 'height', '?')})? "
-                f"see: v4l2-ctl -d {path} --list-formats-ext")
-    if device.counters.get("bytes", 0):
-        return (f"bytes arrive but no valid frame: wrong baud? configured {baud} "
-                f"(GY-MCU90640: 115200 or 460800; card modules: 9600 or 115200)")
-    return f"no data at all at {baud} baud: wrong baud, TX/RX swapped, or the module has no power"
-
-
 def probe(role: str, cfg: object, args: argparse.Namespace) -> Result:
     type_name, options = cfg.type, cfg.options  # type: ignore[attr-defined]
     if type_name in SIMULATED:
         return Result(role, True, type_name, "simulated, nothing to probe")
-    path = device_path(options)
+    path = ""
     try:
-        device = registry.build(role, type_name, options, BuildContext(role, args.config))
+        driver = registry.driver_class(role, type_name)
+        path = driver.device_path(options)
+        device = driver(options, BuildContext(role, args.config))
     except BUILD_ERRORS as exc:
-        return Result(role, False, type_name, f"cannot set up: {exc}", fix_for(str(exc), path, options))
+        return Result(role, False, type_name, f"cannot set up: {exc}", fix_for(str(exc), path))
     what = device.describe()
     try:
         device.open()
@@ -149,7 +129,7 @@ def probe(role: str, cfg: object, args: argparse.Namespace) -> Result:
 
 def _failed(role: str, device: Device, what: str, path: str) -> Result:
     detail = device.state_detail or device.state.value
-    fix = fix_for(detail, path, device.options) or no_data_fix(device, path)
+    fix = fix_for(detail, path) or device.no_data_hint(path)
     return Result(role, False, what, detail if device.state is not DeviceState.OK else "no frame", fix)
 
 
@@ -176,7 +156,7 @@ def _probe_card(device: Device, what: str, path: str, timeout: float) -> Result:
     if hasattr(device, "firmware"):
         firmware = device.firmware  # type: ignore[attr-defined]
         if firmware is None:
-            return Result("card", False, what, "no firmware version reply", no_data_fix(device, path))
+            return Result("card", False, what, "no firmware version reply", device.no_data_hint(path))
         return Result("card", True, what, f"firmware {bytes(firmware).hex()}")
     return Result("card", True, what, "port open, no card needed for this check")
 
