@@ -86,7 +86,7 @@ class Daemon:
         chores = Housekeeping(Retention(cfg.store.path, cfg.store.retention_days, cfg.store.max_db_mb << 20),
                               cfg.store.maintenance_interval_min * 60.0, self.stop_event, health, cfg.store.path,
                               store_fault=lambda: writer.fault)
-        status = StatusCache(store, sync, writer, thermal, self.started)
+        status = StatusCache(store, sync, writer, lane.screener.warmup_left_s)
         lane.listeners.append(LaneOutputs(writer, signals, self.live, console=self.console))
         readers: List[ReaderThread] = [ReaderThread("thermal", thermal, events, self.stop_event)]
         if card is not None:

@@ -80,6 +80,10 @@ class Screener:
     def warming_up(self, t: float) -> bool:
         return self.sensor_started is not None and t - self.sensor_started < self.warmup_s
 
+    def warmup_left_s(self, t: float) -> float:
+        """Seconds of warm-up left at ``t`` (0 when warm); the screen counts it down."""
+        return 0.0 if self.sensor_started is None else max(0.0, self.warmup_s - (t - self.sensor_started))
+
     # -- one presence ----------------------------------------------------------
     def begin(self, t: float) -> None:
         self._window = StableWindow(self.settings.stable_frames, self.settings.stable_spread_c,

@@ -5,16 +5,18 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, Optional
 
 REFRESH_S = 2.0
 DISK_LOW_BYTES = 50 * 1024 * 1024
 
 
 class StatusCache:
-    def __init__(self, store: Any, sync: Any, writer: Any, thermal: Any, started: float) -> None:
-        self.store, self.sync, self.writer, self.thermal = store, sync, writer, thermal
-        self.started = started
+    def __init__(self, store: Any, sync: Any, writer: Any, warmup_left_s: Callable[[float], float]) -> None:
+        """``warmup_left_s(monotonic now)``: the screener's own clock, which a replugged
+        sensor restarts and ``screening.warmup_minutes`` sets."""
+        self.store, self.sync, self.writer = store, sync, writer
+        self.warmup_left_s = warmup_left_s
         self._at = -1e18
         self._backlog = 0
         self._disk_low = False
@@ -34,10 +36,7 @@ class StatusCache:
         flags = []
         if self.writer.fault is not None or self._disk_low:
             flags.append("disk_full")
-        warmup_left: Optional[float] = None
-        minutes = self.thermal.warmup_minutes
-        if minutes > 0:
-            left = minutes - (now - self.started) / 60.0
-            warmup_left = left if left > 0 else None
+        left_s = self.warmup_left_s(now)
+        warmup_left: Optional[float] = left_s / 60.0 if left_s > 0 else None
         return {"sync": self.sync.state() if self.sync is not None else "disabled", "backlog": self._backlog,
                 "warmup_min": warmup_left, "flags": tuple(flags)}

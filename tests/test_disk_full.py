@@ -21,10 +21,6 @@ from edge.verdict import Verdict
 RECORDS = 300
 
 
-class _Thermal:
-    warmup_minutes = 0.0
-
-
 def _wait(predicate, timeout: float = 20.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -49,7 +45,7 @@ def test_disk_full_keeps_records_and_writes_them_when_space_returns(store, monke
     writer = StoreWriter(store)
     writer.start()
     outputs = LaneOutputs(writer, None, LiveState())
-    status = StatusCache(store, None, writer, _Thermal(), time.monotonic())
+    status = StatusCache(store, None, writer, lambda now: 0.0)
     try:
         started = time.monotonic()
         for i in range(RECORDS):  # what the lane hands over; it must never wait on the disk
