@@ -129,9 +129,12 @@ class FrameAnalyzer:
             return FrameAnalysis(frame.t, 0, None, 0, None, 0, frozenset(issues), frame.ambient_c, reference_c)
         blob = blobs[0]
         y0, rows = face_rows(img, blob, labels, background)
-        box = (blob.x, y0, blob.w, rows)
         roi = img[y0:y0 + rows, blob.x:blob.x + blob.w]
         mask = labels[y0:y0 + rows, blob.x:blob.x + blob.w] == blob.label
+        # The box the guard sees: the head's columns in the face rows, not the whole
+        # person (shoulders make the blob two to three times as wide as the face).
+        cols = np.flatnonzero(mask.any(axis=0))
+        box = (blob.x + int(cols[0]), y0, int(cols[-1] - cols[0]) + 1, rows) if cols.size else (blob.x, y0, blob.w, rows)
         skin, used, face, contrast = hotspot(roi, mask, s.hottest_pixels, s.spike_c, background, s.max_skin_c)
         people = len(blobs)
         if people == 1 and face >= self._min_face and not math.isnan(skin):

@@ -35,6 +35,7 @@ def test_one_person_at_one_metre_reads_near_the_canthus(shape, ambient):
     assert fa.skin_c is not None and 34.9 <= fa.skin_c <= 36.1
     x, y, w, h = fa.face_box
     assert 0 <= x < shape[1] and 0 <= y < shape[0] and w > 0 and h > 0
+    assert w <= 1.5 * h  # a face-shaped box around the head, not the shoulders' width
     assert fa.skin_n >= 1 and fa.face_pixels >= fa.skin_n
 
 
