@@ -19,7 +19,7 @@ class BlackbodySettings:
     w: int = setting(min=1, max=4096, doc="Width of the reference region (pixels); keep it inside the source's face.")
     h: int = setting(min=1, max=4096, doc="Height of the reference region (pixels).")
     setpoint_c: float = setting(35.0, min=30, max=42, doc="Temperature the blackbody is regulated to (deg C, usually 35-37).")
-    tolerance_c: float = setting(3.0, min=0.2, max=10, doc="A reference reading further than this from the setpoint means the source is missing or off. At least twice the sensor's own absolute error: 3 for a P2 Pro (+-2 C at most), 10 for a Lepton (+-5 C).")
+    tolerance_c: float = setting(3.0, min=0.2, max=10, doc="A reference reading further than this from the setpoint means the source is missing or off. At least twice the sensor's own absolute error before correction: 3 covers a P2-class camera and an MLX90640 (+-1.5 C); a Lepton 3.5 (+-5 C) needs 10.")
     max_spread_c: float = setting(0.6, min=0.05, max=5, doc="Standard deviation inside the region above this means the region is not on the source (occluded, moved).")
     max_step_c: float = setting(0.5, min=0.05, max=5, doc="Frame-to-frame jump of the reference above this marks it unstable for that frame.")
 
