@@ -50,6 +50,15 @@ def batch_message(device: str, first_seq: int, last_seq: int, count: int, joined
     return (head + joined_records + "]}").encode("utf-8")
 
 
+def parse_command(payload: bytes) -> Optional[str]:
+    """The ``cmd`` of a downlink command message (``{"cmd": "health"}``); None when it is not one."""
+    try:
+        cmd = json.loads(payload.decode("utf-8")).get("cmd")
+    except (UnicodeDecodeError, ValueError, AttributeError):
+        return None
+    return cmd if isinstance(cmd, str) else None
+
+
 def parse_message(payload: bytes) -> Optional[List[Dict[str, Any]]]:
     """Records in a passages/alerts message (batch or single); None when malformed."""
     try:

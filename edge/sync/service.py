@@ -15,7 +15,6 @@ fault) go one per message and are always sent before the next backlog batch.
 """
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import ssl
@@ -34,7 +33,7 @@ from edge.sync import client as mqttc
 from edge.sync import topics
 from edge.sync.backoff import Backoff
 from edge.sync.health import health_payload
-from edge.sync.payload import BATCH_HEAD_BYTES, batch_message
+from edge.sync.payload import BATCH_HEAD_BYTES, batch_message, parse_command
 from edge.sync.roster_downlink import RosterDownlink
 
 log = logging.getLogger(__name__)
@@ -200,13 +199,12 @@ class SyncService:
             self._drop_connection(f"{reason}")
 
     def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int, reason: ReasonCode, props: Any) -> None:
-        # Callback API VERSION2 always passes a ReasonCode, for MQTT 3.1.1 too (success then).
         with self._lock:
             entry = self._inflight.pop(mid, None)
         if entry is None:
             return
         kind, first, last, count = entry
-        if reason.is_failure:
+        if reason.is_failure:  # (Callback API VERSION2 passes a ReasonCode for MQTT 3.1.1 too)
             self.counters["puback_errors"] += 1
             log.warning("broker rejected a message (%s); its %d records stay queued", reason, count)
             return
@@ -227,11 +225,7 @@ class SyncService:
     def _command(self, payload: bytes) -> None:
         """Downlink commands: ``{"cmd": "health"}`` publishes the health message now (the
         office asks after a repair instead of waiting for the next period)."""
-        try:
-            cmd = json.loads(payload.decode("utf-8")).get("cmd")
-        except (UnicodeDecodeError, ValueError, AttributeError):
-            cmd = None
-        if cmd == "health":
+        if parse_command(payload) == "health":
             self._next_health = 0.0  # the next step publishes it
             self.counters["commands"] += 1
             log.info("command: health requested")
