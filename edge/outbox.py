@@ -28,9 +28,10 @@ class Batch(NamedTuple):
 
 
 # The join happens inside SQLite: a Python tuple per record and a str.join cost more than
-# the whole publish on a Pi (see scripts/bench_sync.py). The subquery's ORDER BY fixes the
+# the publish itself (measured in scripts/bench_sync.py). The subquery's ORDER BY fixes the
 # record order in the batch.
-_BATCH_SQL = ("SELECT MIN(id), MAX(id), MIN(seq), MAX(seq), COUNT(*), COUNT(t), SUM(LENGTH(CAST(t AS BLOB))), group_concat(t, ',')"
+_BATCH_SQL = ("SELECT MIN(id), MAX(id), MIN(seq), MAX(seq), COUNT(*), COUNT(t), SUM(LENGTH(CAST(t AS BLOB))),"
+              " group_concat(t, ',')"
               " FROM (SELECT o.id, o.seq, COALESCE(o.payload, p.record) AS t FROM outbox o"
               " LEFT JOIN passages p ON p.seq = o.seq WHERE o.kind=? AND o.id>? ORDER BY o.id LIMIT ?)")
 
