@@ -36,6 +36,18 @@ _BATCH_SQL = ("SELECT MIN(id), MAX(id), MIN(seq), MAX(seq), COUNT(*), COUNT(t), 
               " LEFT JOIN passages p ON p.seq = o.seq WHERE o.kind=? AND o.id>? ORDER BY o.id LIMIT ?)")
 
 
+def _batch_within(rows: List[Row], max_bytes: int) -> Batch:
+    """The longest prefix of ``rows`` within max_bytes (at least the first row)."""
+    out, used = [], 0
+    for row in rows:
+        used += len(row[2].encode("utf-8")) + 1
+        if out and used > max_bytes:
+            break
+        out.append(row)
+    return Batch(out[0][0], out[-1][0], min(r[1] for r in out), max(r[1] for r in out), len(out),
+                 ",".join(r[2] for r in out))
+
+
 class Outbox:
     def __init__(self, path: str) -> None:
         # NORMAL is enough here: a lost delete only means a resend, which the collector de-duplicates.
@@ -58,23 +70,18 @@ class Outbox:
     def fetch_batch(self, kind: str, after_id: int, max_records: int, max_bytes: int) -> Optional[Batch]:
         """The next batch above after_id: at most max_records rows whose payloads plus
         separators fit max_bytes (always at least one row). None when nothing is queued."""
-        first_id, last_id, first_seq, last_seq, count, present, size, joined = self.conn.execute(
-            _BATCH_SQL, (kind, after_id, max_records)).fetchone()
-        if first_id is None:
-            return None
-        if present == count and size + count <= max_bytes:
-            return Batch(first_id, last_id, first_seq, last_seq, count, joined)
-        # Rare: oversized records or orphans. Rows one by one, with fetch() dropping orphans.
-        rows, out, used = self.fetch(kind, max_records, after_id), [], 0
-        for row in rows:
-            used += len(row[2].encode("utf-8")) + 1
-            if out and used > max_bytes:
-                break
-            out.append(row)
-        if not out:
-            return None
-        return Batch(out[0][0], out[-1][0], min(r[1] for r in out), max(r[1] for r in out), len(out),
-                     ",".join(r[2] for r in out))
+        while True:
+            first_id, last_id, first_seq, last_seq, count, present, size, joined = self.conn.execute(
+                _BATCH_SQL, (kind, after_id, max_records)).fetchone()
+            if first_id is None:
+                return None
+            if present == count and size + count <= max_bytes:
+                return Batch(first_id, last_id, first_seq, last_seq, count, joined)
+            # Rare: oversized records or orphans. Rows one by one, with fetch() dropping orphans;
+            # a window of nothing but orphans is gone now, so the next turn reads the rows after it.
+            rows = self.fetch(kind, max_records, after_id)
+            if rows:
+                return _batch_within(rows, max_bytes)
 
     def delete(self, ids: Iterable[int]) -> int:
         ids = list(ids)

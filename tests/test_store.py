@@ -195,3 +195,14 @@ def test_batch_message_is_json_with_its_envelope(store):
     body = json.loads(batch_message("g1", batch.first_seq, batch.last_seq, batch.count, batch.joined))
     assert body["device"] == "g1" and body["count"] == 3 and body["v"] == 1
     assert [r["seq"] for r in body["records"]] == list(range(batch.first_seq, batch.last_seq + 1))
+
+
+def test_fetch_batch_reads_past_a_whole_window_of_orphans(store):
+    gone = [store.record_passage(make_record(i)) for i in range(3)]
+    keep = store.record_passage(make_record(3))
+    conn = sqlite3.connect(store.path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute(f"DELETE FROM passages WHERE seq IN ({','.join('?' * len(gone))})", gone)
+    batch = Outbox(store.path).fetch_batch("record", 0, 2, 1 << 20)  # two windows of orphans first
+    assert batch is not None and (batch.count, batch.first_seq) == (1, keep)
+    assert conn.execute("SELECT seq FROM outbox").fetchall() == [(keep,)]
