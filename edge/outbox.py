@@ -1,24 +1,30 @@
 """The sync thread's view of the outbox: its own connection, read and delete only.
 
+Three queues, each read oldest first above a cursor the sync thread keeps:
+
+- ``alert``: fever and fault passages (outbox rows of kind 'alert'), one per message, first;
+- ``check``: secondary checks (outbox rows of kind 'record', with their own payload);
+- ``passage``: pass and deny passages (outbox_passages, keyed by seq), sent in batches.
+
 A row is deleted only after the broker acknowledged the message carrying it (PUBACK).
 """
 from __future__ import annotations
 
 import logging
 import sqlite3
-import time
 from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple
 
 from edge.sqlite_tx import immediate
-from edge.store import connect
+from edge.store import backlog_stats, connect
 
 log = logging.getLogger(__name__)
 
-Row = Tuple[int, int, str]  # (outbox id, seq, payload JSON text)
+Row = Tuple[int, int, str]  # (position in its queue, seq, payload JSON text)
+QUEUES = ("alert", "check", "passage")
 
 
 class Batch(NamedTuple):
-    """Consecutive outbox rows of one kind, their payloads already joined with commas."""
+    """Consecutive rows of one queue, their payloads already joined with commas."""
     first_id: int
     last_id: int
     first_seq: int
@@ -27,13 +33,37 @@ class Batch(NamedTuple):
     joined: str
 
 
+class _Queue(NamedTuple):
+    rows: str  # (id, seq, found, t) of the oldest rows with id > ?, at most ? of them, in order
+    delete_range: str  # every row with first <= id <= last
+    delete_ids: str  # format with the placeholders
+
+
+def _outbox_queue(kind: str) -> _Queue:
+    return _Queue("SELECT o.id AS id, o.seq AS seq, o.payload IS NOT NULL OR p.seq IS NOT NULL AS found,"
+                  " COALESCE(o.payload, p.record) AS t FROM outbox o LEFT JOIN passages p ON p.seq = o.seq"
+                  f" WHERE o.kind = '{kind}' AND o.id > ? ORDER BY o.id LIMIT ?",
+                  f"DELETE FROM outbox WHERE kind = '{kind}' AND id BETWEEN ? AND ?",
+                  "DELETE FROM outbox WHERE id IN ({})")
+
+
+_QUEUES: Dict[str, _Queue] = {
+    "alert": _outbox_queue("alert"),
+    "check": _outbox_queue("record"),
+    # seq is the table's rowid: the read is a range scan, the delete a range delete.
+    "passage": _Queue("SELECT b.seq AS id, b.seq AS seq, p.seq AS found, p.record AS t FROM outbox_passages b"
+                      " LEFT JOIN passages p ON p.seq = b.seq WHERE b.seq > ? ORDER BY b.seq LIMIT ?",
+                      "DELETE FROM outbox_passages WHERE seq BETWEEN ? AND ?",
+                      "DELETE FROM outbox_passages WHERE seq IN ({})"),
+}
+
 # The join happens inside SQLite: a Python tuple per record and a str.join cost more than
-# the publish itself (measured in scripts/bench_sync.py). The subquery's ORDER BY fixes the
-# record order in the batch.
-_BATCH_SQL = ("SELECT MIN(id), MAX(id), MIN(seq), MAX(seq), COUNT(*), COUNT(t), SUM(LENGTH(CAST(t AS BLOB))),"
-              " group_concat(t, ',')"
-              " FROM (SELECT o.id, o.seq, COALESCE(o.payload, p.record) AS t FROM outbox o"
-              " LEFT JOIN passages p ON p.seq = o.seq WHERE o.kind=? AND o.id>? ORDER BY o.id LIMIT ?)")
+# the publish itself. Each further use of the text in this query would copy it again (about
+# half the cost of the join, measured), so orphans are counted by the passage's key and
+# the size is taken from the joined text.
+_ROWS_SQL = {name: f"SELECT id, seq, t FROM ({queue.rows})" for name, queue in _QUEUES.items()}
+_BATCH_SQL = {name: "SELECT MIN(id), MAX(id), MIN(seq), MAX(seq), COUNT(*), COUNT(found), group_concat(t, ',')"
+                    f" FROM ({queue.rows})" for name, queue in _QUEUES.items()}
 
 
 def _batch_within(rows: List[Row], max_bytes: int) -> Batch:
@@ -53,58 +83,59 @@ class Outbox:
         # NORMAL is enough here: a lost delete only means a resend, which the collector de-duplicates.
         self.conn: sqlite3.Connection = connect(path, "NORMAL")
 
-    def fetch(self, kind: str, limit: int, after_id: int = 0) -> List[Row]:
-        """Oldest rows of one kind with id > after_id (rows already in flight are skipped)."""
-        rows = self.conn.execute("SELECT o.id, o.seq, COALESCE(o.payload, p.record) FROM outbox o"
-                                 " LEFT JOIN passages p ON p.seq = o.seq"
-                                 " WHERE o.kind=? AND o.id>? ORDER BY o.id LIMIT ?",
-                                 (kind, after_id, limit)).fetchall()
+    def fetch(self, queue: str, limit: int, after_id: int = 0) -> List[Row]:
+        """Oldest rows of one queue with id > after_id (rows already in flight are skipped)."""
+        rows = self.conn.execute(_ROWS_SQL[queue], (after_id, limit)).fetchall()
         orphans = [r[0] for r in rows if r[2] is None]
         if orphans:
             # A row whose passage is gone has nothing to send; kept, it would block the queue.
-            log.error("outbox rows %s point at deleted passages: dropped", orphans)
-            self.delete(orphans)
+            log.error("%s queue rows %s point at deleted passages: dropped", queue, orphans)
+            self.delete(queue, orphans)
             rows = [r for r in rows if r[2] is not None]
         return rows
 
-    def fetch_batch(self, kind: str, after_id: int, max_records: int, max_bytes: int) -> Optional[Batch]:
+    def fetch_batch(self, queue: str, after_id: int, max_records: int, max_bytes: int) -> Optional[Batch]:
         """The next batch above after_id: at most max_records rows whose payloads plus
         separators fit max_bytes (always at least one row). None when nothing is queued."""
         while True:
-            first_id, last_id, first_seq, last_seq, count, present, size, joined = self.conn.execute(
-                _BATCH_SQL, (kind, after_id, max_records)).fetchone()
+            first_id, last_id, first_seq, last_seq, count, found, joined = self.conn.execute(
+                _BATCH_SQL[queue], (after_id, max_records)).fetchone()
             if first_id is None:
                 return None
-            if present == count and size + count <= max_bytes:
+            # Payloads are json.dumps output, ASCII only, so characters are bytes (isascii()
+            # is a flag lookup); a comma per record, the last one counted for the closing bracket.
+            if found == count and joined.isascii() and len(joined) + 1 <= max_bytes:
                 return Batch(first_id, last_id, first_seq, last_seq, count, joined)
-            # Rare: oversized records or orphans. Rows one by one, with fetch() dropping orphans;
-            # a window of nothing but orphans is gone now, so the next turn reads the rows after it.
-            rows = self.fetch(kind, max_records, after_id)
+            # Rare: oversized records, non-ASCII text or orphans. Rows one by one, with fetch()
+            # dropping orphans; a window of nothing but orphans is gone now, so the next turn
+            # reads the rows after it.
+            rows = self.fetch(queue, max_records, after_id)
             if rows:
                 return _batch_within(rows, max_bytes)
 
-    def delete(self, ids: Iterable[int]) -> int:
+    def delete(self, queue: str, ids: Iterable[int]) -> int:
         ids = list(ids)
         if not ids:
             return 0
         with immediate(self.conn) as conn:
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
-                conn.execute(f"DELETE FROM outbox WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+                conn.execute(_QUEUES[queue].delete_ids.format(",".join("?" * len(chunk))), chunk)
         return len(ids)
 
     def delete_ranges(self, ranges: Iterable[Tuple[str, int, int]]) -> None:
-        """Delete acknowledged (kind, first id, last id) ranges in one transaction.
+        """Delete acknowledged (queue, first id, last id) ranges in one transaction.
 
-        A batch is the oldest rows of one kind above a cursor, so every row of that kind
-        between its first and last id was in it; newer rows always get higher ids.
+        A batch is the oldest rows of one queue above a cursor, so every row of that queue
+        between its first and last id was in it; newer rows always get higher ids (seqs and
+        outbox ids both come from AUTOINCREMENT).
         """
         with immediate(self.conn) as conn:
-            conn.executemany("DELETE FROM outbox WHERE kind=? AND id BETWEEN ? AND ?", list(ranges))
+            for queue, first, last in ranges:
+                conn.execute(_QUEUES[queue].delete_range, (first, last))
 
     def stats(self) -> Dict[str, float]:
-        count, oldest = self.conn.execute("SELECT COUNT(*), MIN(created) FROM outbox").fetchone()
-        return {"count": int(count), "oldest_age_s": 0.0 if oldest is None else max(0.0, time.time() - oldest)}
+        return backlog_stats(self.conn)
 
     def close(self) -> None:
         self.conn.close()

@@ -4,8 +4,8 @@ One run: purge synced passages older than the retention period; hold the data un
 size cap (oldest synced first, then oldest unsynced pass/deny records, never an unsynced
 fever or fault); checkpoint the WAL; VACUUM when enough pages are free to be worth it.
 
-A passage is synced when the outbox holds no row with its seq: its record and any
-secondary check on it were acknowledged by the broker. Work is done in batches of one
+A passage is synced when neither outbox table holds a row with its seq: its record and
+any secondary check on it were acknowledged by the broker. Work is done in batches of one
 short transaction each, so the store writer never waits long behind a purge.
 """
 from __future__ import annotations
@@ -34,7 +34,8 @@ SQUEEZE = 0.9
 VACUUM_MIN_FREE_BYTES = 8 * 1024 * 1024
 VACUUM_MIN_FREE_SHARE = 0.25
 
-_SYNCED = "NOT EXISTS (SELECT 1 FROM outbox o WHERE o.seq = passages.seq)"
+_SYNCED = ("NOT EXISTS (SELECT 1 FROM outbox_passages b WHERE b.seq = passages.seq)"
+           " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.seq = passages.seq)")
 _NOT_ALERT = "verdict NOT IN ({})".format(",".join(f"'{v.value}'" for v in ALERT_VERDICTS))
 
 
@@ -106,6 +107,7 @@ class Retention:
                 span = f"seq BETWEEN {seqs[0]} AND {seqs[-1]} AND {condition}"
                 conn.execute(f"DELETE FROM secondary_checks WHERE seq IN (SELECT seq FROM passages WHERE {span})")
                 conn.execute(f"DELETE FROM outbox WHERE seq IN (SELECT seq FROM passages WHERE {span})")
+                conn.execute(f"DELETE FROM outbox_passages WHERE seq IN (SELECT seq FROM passages WHERE {span})")
                 deleted = conn.execute(f"DELETE FROM passages WHERE {span}").rowcount
             total += deleted
             after = seqs[-1]

@@ -15,6 +15,8 @@ from typing import Any, Dict, Optional
 from zoneinfo import ZoneInfo
 
 from edge.housekeeping import STATE_EVERY_S, state_path
+from edge.store import backlog_stats
+from edge.store_schema import SCHEMA_VERSION
 
 
 class NoDatabase(Exception):
@@ -35,6 +37,13 @@ def _has_table(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
 
 
+def _schema_version(conn: sqlite3.Connection) -> int:
+    if not _has_table(conn, "schema_version"):
+        return 0
+    row = conn.execute("SELECT version FROM schema_version").fetchone()
+    return int(row[0]) if row else 0
+
+
 def read_database(path: str, timezone: str, now: Optional[float] = None) -> Dict[str, Any]:
     if not Path(path).exists():
         raise NoDatabase(f"no database at {path}: the gate has not run with this config yet")
@@ -43,14 +52,19 @@ def read_database(path: str, timezone: str, now: Optional[float] = None) -> Dict
     try:
         if not _has_table(conn, "passages"):
             raise NoDatabase(f"{path} holds no gate data")
+        version = _schema_version(conn)
+        if version != SCHEMA_VERSION:  # read-only: it cannot migrate, and the queries need its tables
+            raise NoDatabase(f"{path} has database schema {version}, this software reads {SCHEMA_VERSION}: "
+                             "the daemon migrates it when it starts (systemctl restart gate-edge)")
         today = dt.datetime.fromtimestamp(now, tz=ZoneInfo(timezone)).date().isoformat()
         by_verdict = dict(conn.execute("SELECT verdict, COUNT(*) FROM passages WHERE day=? GROUP BY verdict",
                                        (today,)).fetchall())
         total = conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
         last = conn.execute("SELECT seq, wall_iso, verdict, clock_ok FROM passages ORDER BY seq DESC LIMIT 1").fetchone()
-        count, alerts, oldest = conn.execute(
-            "SELECT COUNT(*), COALESCE(SUM(kind='alert'), 0), MIN(created) FROM outbox").fetchone()
-        oldest_seq = conn.execute("SELECT seq FROM outbox ORDER BY id LIMIT 1").fetchone()
+        backlog = backlog_stats(conn, now)
+        alerts = conn.execute("SELECT COUNT(*) FROM outbox WHERE kind='alert'").fetchone()[0]
+        oldest_seq = conn.execute("SELECT MIN(s) FROM (SELECT MIN(seq) AS s FROM outbox_passages"
+                                  " UNION ALL SELECT MIN(seq) FROM outbox)").fetchone()[0]
         roster: Optional[str] = None
         if _has_table(conn, "roster_meta"):
             row = conn.execute("SELECT value FROM roster_meta WHERE key='version'").fetchone()
@@ -66,9 +80,9 @@ def read_database(path: str, timezone: str, now: Optional[float] = None) -> Dict
         "database": str(path), "passages_total": total, "today": {"date": today, **by_verdict},
         "last_passage": None if last is None else {"seq": last[0], "time": last[1], "verdict": last[2],
                                                    "clock_ok": bool(last[3])},
-        "backlog": {"messages": count, "alerts": alerts, "unsynced_fevers": unsynced_fevers,
-                    "oldest_unsent_s": None if oldest is None else round(max(0.0, now - oldest), 1),
-                    "oldest_unsent_seq": oldest_seq[0] if oldest_seq else None},
+        "backlog": {"messages": backlog["count"], "alerts": alerts, "unsynced_fevers": unsynced_fevers,
+                    "oldest_unsent_s": round(backlog["oldest_age_s"], 1) if backlog["count"] else None,
+                    "oldest_unsent_seq": oldest_seq},
         "roster_version": roster,
         "db_bytes": {"file": Path(path).stat().st_size + (wal.stat().st_size if wal.exists() else 0),
                      "data": (pages - free) * page_size},

@@ -1,5 +1,7 @@
 """The device database: passages and their outbox rows, written in one transaction.
 
+A pass or deny passage is queued in outbox_passages (sent in batches), a fever or fault in
+outbox (alerts, sent first, one per message), a secondary check in outbox with its payload.
 One writer thread calls record_passage(); the sync thread reads and deletes outbox rows
 through its own connection (edge.outbox.Outbox). WAL lets both work without blocking
 each other for more than a commit.
@@ -43,6 +45,17 @@ def connect(path: str, synchronous: str = "FULL") -> sqlite3.Connection:
     conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA foreign_keys=ON")
     return conn
+
+
+_BACKLOG_SQL = ("SELECT COUNT(*), MIN(created) FROM"
+                " (SELECT created FROM outbox UNION ALL SELECT created FROM outbox_passages)")
+
+
+def backlog_stats(conn: sqlite3.Connection, now: Optional[float] = None) -> Dict[str, float]:
+    """Unsent outbox rows (alerts, checks, batched passages) and the oldest one's age in seconds."""
+    count, oldest = conn.execute(_BACKLOG_SQL).fetchone()
+    age = 0.0 if oldest is None else max(0.0, (time.time() if now is None else now) - oldest)
+    return {"count": int(count), "oldest_age_s": age}
 
 
 def load_card_key(db_path: str) -> bytes:
@@ -119,9 +132,11 @@ class Store:
         text = dumps(payload)
         conn.execute("UPDATE passages SET record=?, card_hash=?, card_masked=? WHERE seq=?",
                      (text, payload.get("card_hash"), payload.get("card_masked"), seq))
-        kind = "alert" if rec.verdict in ALERT_VERDICTS else "record"
-        conn.execute("INSERT INTO outbox (seq, kind, created, payload) VALUES (?,?,?,NULL)",
-                     (seq, kind, time.time()))  # NULL: the sync sends passages.record
+        if rec.verdict in ALERT_VERDICTS:
+            conn.execute("INSERT INTO outbox (seq, kind, created, payload) VALUES (?,'alert',?,NULL)",
+                         (seq, time.time()))  # NULL: the sync sends passages.record
+        else:
+            conn.execute("INSERT INTO outbox_passages (seq, created) VALUES (?,?)", (seq, time.time()))
         return seq
 
     def record_passage(self, rec: PassageRecord) -> int:
@@ -159,9 +174,7 @@ class Store:
     def backlog(self, now: Optional[float] = None) -> Dict[str, float]:
         """Unsent outbox rows and the age of the oldest, in seconds (0 when empty)."""
         with self._lock:
-            count, oldest = self.conn.execute("SELECT COUNT(*), MIN(created) FROM outbox").fetchone()
-        age = 0.0 if oldest is None else max(0.0, (time.time() if now is None else now) - oldest)
-        return {"count": int(count), "oldest_age_s": age}
+            return backlog_stats(self.conn, now)
 
     def passage(self, seq: int) -> Optional[Dict[str, object]]:
         with self._lock:

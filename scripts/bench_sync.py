@@ -110,7 +110,7 @@ display: {{enabled: false}}
 
 def _records_left(conn: sqlite3.Connection) -> bool:
     # An index probe, not COUNT(*): polling must not eat the core the broker runs on.
-    return conn.execute("SELECT 1 FROM outbox WHERE kind='record' LIMIT 1").fetchone() is not None
+    return conn.execute("SELECT 1 FROM outbox_passages LIMIT 1").fetchone() is not None
 
 
 def _daemon_peak_rss_mb(workdir: str, db: str, port: int) -> Tuple[float, float]:
@@ -210,7 +210,7 @@ def bench_sync() -> List[Row]:
         # The batches the sync thread will send, built once for the plain-paho baseline.
         outbox, payloads, cursor = Outbox(store.path), [], 0
         while True:
-            batch = outbox.fetch_batch("record", cursor, cfg.mqtt.batch_records,
+            batch = outbox.fetch_batch("passage", cursor, cfg.mqtt.batch_records,
                                        cfg.mqtt.batch_bytes - BATCH_HEAD_BYTES)
             if batch is None:
                 break

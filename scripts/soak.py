@@ -79,8 +79,8 @@ def counts(db: Path, collector: Path) -> Tuple[int, int, int]:
                 return int(conn.execute(sql).fetchone()[0])
         except sqlite3.Error:
             return -1
-    return (one(db, "SELECT COUNT(*) FROM passages"), one(db, "SELECT COUNT(*) FROM outbox"),
-            one(collector, "SELECT COUNT(*) FROM passages"))
+    queued = "SELECT (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM outbox_passages)"
+    return (one(db, "SELECT COUNT(*) FROM passages"), one(db, queued), one(collector, "SELECT COUNT(*) FROM passages"))
 
 
 def inject(db: Path, stop: threading.Event) -> None:

@@ -66,7 +66,8 @@ def test_disk_full_keeps_records_and_writes_them_when_space_returns(store, monke
         writer.stop()
     db = sqlite3.connect(store.path)
     assert db.execute("SELECT COUNT(*) FROM passages").fetchone()[0] == RECORDS
-    assert db.execute("SELECT COUNT(DISTINCT seq) FROM outbox").fetchone()[0] == RECORDS  # all queued for sync
+    queued = "SELECT seq FROM outbox UNION SELECT seq FROM outbox_passages"
+    assert db.execute(f"SELECT COUNT(*) FROM ({queued})").fetchone()[0] == RECORDS  # all queued for sync
     assert db.execute("SELECT COUNT(*) FROM outbox WHERE kind='alert'").fetchone()[0] == RECORDS // 10
     monos = [r[0] for r in db.execute("SELECT mono FROM passages ORDER BY seq")]
     assert monos == sorted(monos) == [float(i) for i in range(RECORDS)]  # in order, none doubled

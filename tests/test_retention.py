@@ -17,6 +17,7 @@ START = 1_760_000_000.0  # wall time of seq 1
 SPAN_DAYS = 60  # the rows are spread evenly over this many days
 NOW = START + SPAN_DAYS * DAY
 UNSYNCED_EVERY = 997  # these seqs still have an outbox row; every other one of them is a fever
+QUEUED = "(SELECT seq FROM outbox UNION ALL SELECT seq FROM outbox_passages)"  # not yet synced
 
 
 def _build(path: str, rows: int, unsynced_every: int) -> None:
@@ -33,8 +34,10 @@ def _build(path: str, rows: int, unsynced_every: int) -> None:
                '[]', 'P' || (i % 900), 35.1, 36.6, printf('{"seq":%d,"pad":"%s"}', i, hex(randomblob(48)))
         FROM n""", (rows, START, step, unsynced_every, unsynced_every))
     conn.execute("""INSERT INTO outbox (seq, kind, created, payload)
-                    SELECT seq, CASE verdict WHEN 'fever' THEN 'alert' ELSE 'record' END, wall, record
-                    FROM passages WHERE seq % ? = 0""", (unsynced_every,))
+                    SELECT seq, 'alert', wall, NULL FROM passages WHERE seq % ? = 0 AND verdict = 'fever'""",
+                 (unsynced_every,))
+    conn.execute("""INSERT INTO outbox_passages (seq, created)
+                    SELECT seq, wall FROM passages WHERE seq % ? = 0 AND verdict != 'fever'""", (unsynced_every,))
     # A secondary check on an old synced fever-free passage: purged with it (foreign key).
     conn.execute("INSERT INTO secondary_checks (seq, value_c, source, wall_iso) VALUES (3, 36.9, 'keypad', '')")
     conn.execute("COMMIT")
@@ -56,7 +59,7 @@ def db(million, tmp_path) -> str:
 
 
 def _unsynced(conn: sqlite3.Connection) -> set:
-    return {r[0] for r in conn.execute("SELECT seq FROM passages WHERE seq IN (SELECT seq FROM outbox)")}
+    return {r[0] for r in conn.execute(f"SELECT seq FROM passages WHERE seq IN {QUEUED}")}
 
 
 def _healthy(conn: sqlite3.Connection) -> None:
@@ -68,7 +71,7 @@ def test_purge_removes_exactly_the_old_synced_passages(db):
     conn = sqlite3.connect(db)
     cutoff = NOW - 30 * DAY
     unsynced = _unsynced(conn)
-    expected = conn.execute("SELECT COUNT(*) FROM passages WHERE wall < ? AND seq NOT IN (SELECT seq FROM outbox)",
+    expected = conn.execute(f"SELECT COUNT(*) FROM passages WHERE wall < ? AND seq NOT IN {QUEUED}",
                             (cutoff,)).fetchone()[0]
     newer = conn.execute("SELECT COUNT(*) FROM passages WHERE wall >= ?", (cutoff,)).fetchone()[0]
     assert 400_000 < expected < 600_000
@@ -77,7 +80,7 @@ def test_purge_removes_exactly_the_old_synced_passages(db):
     assert report.purged_old == expected and report.dropped_synced == report.dropped_unsynced == 0
     assert _unsynced(conn) == unsynced  # nothing unsynced is touched, however old
     assert conn.execute("SELECT COUNT(*) FROM passages WHERE wall >= ?", (cutoff,)).fetchone()[0] == newer
-    assert conn.execute("SELECT COUNT(*) FROM passages WHERE wall < ? AND seq NOT IN (SELECT seq FROM outbox)",
+    assert conn.execute(f"SELECT COUNT(*) FROM passages WHERE wall < ? AND seq NOT IN {QUEUED}",
                         (cutoff,)).fetchone()[0] == 0
     assert conn.execute("SELECT COUNT(*) FROM secondary_checks").fetchone()[0] == 0
     _healthy(conn)
@@ -99,7 +102,7 @@ def test_size_cap_drops_oldest_synced_first_and_keeps_every_unsynced(db):
     assert _unsynced(conn) == unsynced
     # Oldest first: every synced passage left is newer than every one dropped.
     oldest_synced_left = conn.execute(
-        "SELECT MIN(seq) FROM passages WHERE seq NOT IN (SELECT seq FROM outbox)").fetchone()[0]
+        f"SELECT MIN(seq) FROM passages WHERE seq NOT IN {QUEUED}").fetchone()[0]
     synced_before_it = sum(1 for s in range(1, oldest_synced_left) if s % UNSYNCED_EVERY)
     assert synced_before_it == report.dropped_synced
     assert report.vacuumed and report.file_bytes < used_before / 2
@@ -123,7 +126,7 @@ def test_size_cap_never_drops_an_unsynced_fever(tmp_path):
     assert dropped == report.dropped_unsynced
     assert left and left == others[dropped:]  # the oldest went, the newest stayed
     assert not report.over_cap
-    assert conn.execute("SELECT COUNT(*) FROM outbox WHERE seq NOT IN (SELECT seq FROM passages)").fetchone()[0] == 0
+    assert conn.execute(f"SELECT COUNT(*) FROM {QUEUED} WHERE seq NOT IN (SELECT seq FROM passages)").fetchone()[0] == 0
     _healthy(conn)
 
 
@@ -147,7 +150,7 @@ def test_retention_runs_beside_a_live_writer(tmp_path):
     store = Store(path, DeviceSettings(id="g1", site="s1")).open()
     try:
         seqs = store.record_passages(make_record(i) for i in range(500))
-        sqlite3.connect(path, isolation_level=None).execute("DELETE FROM outbox WHERE seq <= ?", (seqs[249],))
+        sqlite3.connect(path, isolation_level=None).execute("DELETE FROM outbox_passages WHERE seq <= ?", (seqs[249],))
         report = Retention(path, retention_days=1, max_db_bytes=1 << 30).run(now=NOW + 1000 * DAY)
         assert report.purged_old == 250
         new = store.record_passage(make_record(999))

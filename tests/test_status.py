@@ -36,7 +36,7 @@ def test_status_reads_without_writing(tmp_path):
     store = Store(str(db), DeviceSettings(id="gate-demo-1", site="demo-school")).open()
     store.record_passage(make_record(0))
     store.record_passage(make_record(1, Verdict.FEVER))
-    sqlite3.connect(db, isolation_level=None).execute("DELETE FROM outbox WHERE kind='record'")
+    sqlite3.connect(db, isolation_level=None).execute("DELETE FROM outbox_passages")
     store.close()  # checkpoints: the file alone holds everything
     before = _digest(db)
     done = _status(config)
@@ -56,6 +56,21 @@ def test_status_without_a_database_says_so(tmp_path):
     done = _status(demo_config(tmp_path))
     assert done.returncode == 1
     assert "no database at" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_status_of_a_database_the_daemon_has_not_migrated_yet_says_so(tmp_path):
+    """After an upgrade, before the daemon restarts: status cannot migrate (read-only)."""
+    from edge.store_schema import MIGRATIONS, SCHEMA_VERSION
+
+    config = demo_config(tmp_path)
+    conn = sqlite3.connect(tmp_path / "gate.db", isolation_level=None)
+    conn.executescript(";".join(MIGRATIONS[:-1]) + "; CREATE TABLE schema_version (version INTEGER);"
+                       f" INSERT INTO schema_version VALUES ({SCHEMA_VERSION - 1});")
+    conn.close()
+    done = _status(config)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"schema {SCHEMA_VERSION - 1}, this software reads {SCHEMA_VERSION}" in done.stderr
+    assert "restart" in done.stderr
 
 
 def test_state_file_round_trip_and_staleness(tmp_path):
@@ -103,7 +118,7 @@ def test_full_disk_triggers_a_squeeze_run_at_once(tmp_path):
     db = str(tmp_path / "gate.db")
     store = Store(db, DeviceSettings(id="g1")).open()
     store.record_passages(make_record(i) for i in range(2000))
-    sqlite3.connect(db, isolation_level=None).execute("DELETE FROM outbox")  # all synced
+    sqlite3.connect(db, isolation_level=None).execute("DELETE FROM outbox_passages")  # all synced
     store.close()
     fault = {"text": None}
     stop = threading.Event()

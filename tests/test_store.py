@@ -36,7 +36,7 @@ def test_open_creates_private_wal_db_with_schema(store, tmp_path):
 def test_passage_and_outbox_row_in_one_transaction_with_payload(store):
     seqs = [store.record_passage(make_record(i)) for i in range(3)]
     assert seqs == sorted(seqs) and len(set(seqs)) == 3
-    rows = Outbox(store.path).fetch("record", 10)
+    rows = Outbox(store.path).fetch("passage", 10)
     assert [r[1] for r in rows] == seqs
     payload = json.loads(rows[0][2])
     assert payload["id"] == f"g1:{seqs[0]}" and payload["device"] == "g1" and payload["seq"] == seqs[0]
@@ -46,7 +46,7 @@ def test_passage_and_outbox_row_in_one_transaction_with_payload(store):
 
 def test_raw_card_never_in_payload(store):
     seq = store.record_passage(make_record(0, Verdict.DENY, card="DEADBEEF1234", person_id=None))
-    text = Outbox(store.path).fetch("record", 10)[0][2]
+    text = Outbox(store.path).fetch("passage", 10)[0][2]
     assert "DEADBEEF1234" not in text
     payload = json.loads(text)
     assert payload["card_masked"] == "********1234" and len(payload["card_hash"]) == 16
@@ -71,6 +71,7 @@ def test_fever_goes_to_alert_queue_and_counts(store):
     store.record_passage(make_record(2, Verdict.DENY, card="X1234567", person_id=None))
     box = Outbox(store.path)
     assert [r[1] for r in box.fetch("alert", 10)] == [fever]
+    assert fever not in [r[1] for r in box.fetch("passage", 10)]
     assert store.counts_today() == {"passages": 3, "fevers": 1, "denials": 1}
     assert store.backlog()["count"] == 3
 
@@ -78,7 +79,7 @@ def test_fever_goes_to_alert_queue_and_counts(store):
 def test_secondary_check_is_stored_and_queued(store):
     seq = store.record_passage(make_record(0, Verdict.FEVER))
     store.add_secondary_check(seq, 37.1, "manual")
-    rows = Outbox(store.path).fetch("record", 10)
+    rows = Outbox(store.path).fetch("check", 10)
     check = json.loads(rows[-1][2])
     assert check["type"] == "secondary_check" and check["seq"] == seq and check["value_c"] == 37.1
     with pytest.raises(KeyError):
@@ -110,8 +111,8 @@ def test_sync_connection_deletes_while_writer_writes(store):
     t.start()
     deleted = 0
     for _ in range(10000):
-        rows = box.fetch("record", 50)
-        deleted += box.delete(r[0] for r in rows)
+        rows = box.fetch("passage", 50)
+        deleted += box.delete("passage", (r[0] for r in rows))
         if done.is_set() and not rows:
             break
     t.join(10)
@@ -137,10 +138,10 @@ def test_v1_database_migrates_and_its_backlog_is_sent_unchanged(tmp_path):
         assert db.execute("SELECT id, payload FROM outbox ORDER BY id").fetchall() == [(1, None), (2, '{"check":1}')]
         outbox = Outbox(path)
         assert outbox.fetch("alert", 10) == [(1, 7, '{"seq":7}')]
-        assert outbox.fetch("record", 10) == [(2, 7, '{"check":1}')]
-        new = store.record_passage(make_record(0))
+        assert outbox.fetch("check", 10) == [(2, 7, '{"check":1}')]
+        new = store.record_passage(make_record(0, Verdict.FEVER))
         assert db.execute("SELECT MAX(id) FROM outbox").fetchone()[0] == 3  # ids go on from the old table
-        assert outbox.fetch("record", 10)[-1][1] == new
+        assert outbox.fetch("alert", 10)[-1][1] == new
     finally:
         store.close()
 
@@ -154,43 +155,45 @@ def test_outbox_row_of_a_vanished_passage_is_dropped_not_sent(store, read):
     conn.execute("DELETE FROM passages WHERE seq=?", (seq,))
     box = Outbox(store.path)
     if read == "rows":
-        assert [r[1] for r in box.fetch("record", 10)] == [keep]
+        assert [r[1] for r in box.fetch("passage", 10)] == [keep]
     else:
-        batch = box.fetch_batch("record", 0, 10, 1 << 20)
+        batch = box.fetch_batch("passage", 0, 10, 1 << 20)
         assert batch is not None and (batch.count, batch.first_seq, batch.last_seq) == (1, keep, keep)
-    assert conn.execute("SELECT seq FROM outbox").fetchall() == [(keep,)]
+    assert conn.execute("SELECT seq FROM outbox_passages").fetchall() == [(keep,)]
 
 
 def test_fetch_batch_joins_the_same_rows_fetch_returns(store):
     seqs = [store.record_passage(make_record(i)) for i in range(7)]
     store.add_secondary_check(seqs[2], 36.9, "manual")
     box = Outbox(store.path)
-    rows = box.fetch("record", 5)
-    batch = box.fetch_batch("record", 0, 5, 1 << 20)
+    rows = box.fetch("passage", 5)
+    batch = box.fetch_batch("passage", 0, 5, 1 << 20)
     assert batch is not None
     assert (batch.first_id, batch.last_id, batch.count) == (rows[0][0], rows[-1][0], 5)
     assert (batch.first_seq, batch.last_seq) == (min(r[1] for r in rows), max(r[1] for r in rows))
     assert batch.joined == ",".join(r[2] for r in rows)
-    rest = box.fetch_batch("record", batch.last_id, 5, 1 << 20)
-    assert rest is not None and rest.count == 3 and '"type":"secondary_check"' in rest.joined
-    assert box.fetch_batch("record", rest.last_id, 5, 1 << 20) is None
+    rest = box.fetch_batch("passage", batch.last_id, 5, 1 << 20)
+    assert rest is not None and rest.count == 2 and rest.last_seq == seqs[-1]
+    assert box.fetch_batch("passage", rest.last_id, 5, 1 << 20) is None
+    checks = box.fetch_batch("check", 0, 5, 1 << 20)
+    assert checks is not None and checks.count == 1 and '"type":"secondary_check"' in checks.joined
 
 
 def test_fetch_batch_keeps_within_bytes_but_always_takes_one_row(store):
     for i in range(4):
         store.record_passage(make_record(i))
     box = Outbox(store.path)
-    sizes = [len(r[2]) + 1 for r in box.fetch("record", 4)]
-    two = box.fetch_batch("record", 0, 4, sizes[0] + sizes[1])
+    sizes = [len(r[2]) + 1 for r in box.fetch("passage", 4)]
+    two = box.fetch_batch("passage", 0, 4, sizes[0] + sizes[1])
     assert two is not None and two.count == 2 and len(two.joined) == sizes[0] + sizes[1] - 1
-    one = box.fetch_batch("record", 0, 4, 10)  # smaller than any record: it still goes, alone
-    assert one is not None and one.count == 1 and one.joined == box.fetch("record", 1)[0][2]
+    one = box.fetch_batch("passage", 0, 4, 10)  # smaller than any record: it still goes, alone
+    assert one is not None and one.count == 1 and one.joined == box.fetch("passage", 1)[0][2]
 
 
 def test_batch_message_is_json_with_its_envelope(store):
     for i in range(3):
         store.record_passage(make_record(i))
-    batch = Outbox(store.path).fetch_batch("record", 0, 10, 1 << 20)
+    batch = Outbox(store.path).fetch_batch("passage", 0, 10, 1 << 20)
     assert batch is not None
     body = json.loads(batch_message("g1", batch.first_seq, batch.last_seq, batch.count, batch.joined))
     assert body["device"] == "g1" and body["count"] == 3 and body["v"] == 1
@@ -203,6 +206,64 @@ def test_fetch_batch_reads_past_a_whole_window_of_orphans(store):
     conn = sqlite3.connect(store.path, isolation_level=None)
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute(f"DELETE FROM passages WHERE seq IN ({','.join('?' * len(gone))})", gone)
-    batch = Outbox(store.path).fetch_batch("record", 0, 2, 1 << 20)  # two windows of orphans first
+    batch = Outbox(store.path).fetch_batch("passage", 0, 2, 1 << 20)  # two windows of orphans first
     assert batch is not None and (batch.count, batch.first_seq) == (1, keep)
-    assert conn.execute("SELECT seq FROM outbox").fetchall() == [(keep,)]
+    assert conn.execute("SELECT seq FROM outbox_passages").fetchall() == [(keep,)]
+
+
+def test_v2_backlog_moves_to_the_passage_queue_in_order(tmp_path):
+    """Version 3 queues pass/deny passages in outbox_passages; a v2 backlog is moved there
+    with its age, alerts and checks stay in the outbox, and every row still goes out."""
+    from edge.store_schema import MIGRATIONS
+
+    path = str(tmp_path / "v2.db")
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.executescript(MIGRATIONS[0] + ";" + MIGRATIONS[1] + "; CREATE TABLE schema_version (version INTEGER);"
+                       " INSERT INTO schema_version VALUES (2);")
+    for seq, verdict in ((1, "pass"), (2, "fever"), (3, "deny"), (4, "pass")):
+        conn.execute("INSERT INTO passages (seq, boot_id, wall, wall_iso, day, mono, clock_ok, verdict, reasons,"
+                     " record) VALUES (?, 'b', 1, '', '', 1, 1, ?, '[]', ?)", (seq, verdict, f'{{"seq":{seq}}}'))
+    conn.executemany("INSERT INTO outbox (seq, kind, created, payload) VALUES (?, ?, ?, ?)",
+                     [(1, "record", 101.0, None), (2, "alert", 102.0, None), (2, "record", 103.0, '{"check":1}'),
+                      (3, "record", 104.0, None), (4, "record", 105.0, None)])
+    conn.close()
+    store = Store(path, DeviceSettings(id="g1")).open()
+    try:
+        db = sqlite3.connect(path)
+        assert db.execute("SELECT seq, created FROM outbox_passages").fetchall() == [(1, 101.0), (3, 104.0), (4, 105.0)]
+        assert db.execute("SELECT seq, kind FROM outbox ORDER BY id").fetchall() == [(2, "alert"), (2, "record")]
+        assert store.backlog(now=110.0) == {"count": 5, "oldest_age_s": 9.0}
+        box = Outbox(path)
+        batch = box.fetch_batch("passage", 0, 10, 1 << 20)
+        assert batch is not None and batch.joined == '{"seq":1},{"seq":3},{"seq":4}'
+        assert box.fetch("check", 10) == [(3, 2, '{"check":1}')] and box.fetch("alert", 10)[0][1] == 2
+    finally:
+        store.close()
+
+
+def test_acknowledged_range_deletes_that_batch_and_nothing_newer(store):
+    seqs = [store.record_passage(make_record(i)) for i in range(5)]
+    fever = store.record_passage(make_record(5, Verdict.FEVER))
+    store.add_secondary_check(seqs[1], 37.0, "manual")
+    box = Outbox(store.path)
+    batch = box.fetch_batch("passage", 0, 3, 1 << 20)
+    assert batch is not None and (batch.first_seq, batch.last_seq) == (seqs[0], seqs[2])
+    newer = store.record_passage(make_record(6))  # queued while the batch is in flight
+    box.delete_ranges([("passage", batch.first_id, batch.last_id)])
+    assert [r[1] for r in box.fetch("passage", 10)] == seqs[3:] + [newer]
+    assert [r[1] for r in box.fetch("alert", 10)] == [fever] and [r[1] for r in box.fetch("check", 10)] == [seqs[1]]
+
+
+def test_batch_bytes_are_counted_exactly_for_non_ascii_text(store):
+    """Our payloads are ASCII JSON, so SQLite's character count is the byte count; text from
+    elsewhere that is not ASCII is measured in UTF-8 bytes all the same."""
+    seqs = [store.record_passage(make_record(i)) for i in range(3)]
+    store.conn.execute("UPDATE passages SET record='{\"name\":\"\u00e9\u00e9\"}' WHERE seq IN (?,?,?)", seqs)
+    box = Outbox(store.path)
+    text = box.fetch("passage", 1)[0][2]
+    size = len(text.encode("utf-8")) + 1  # 15 bytes and a comma; 13 characters
+    assert len(text) == size - 3
+    two = box.fetch_batch("passage", 0, 3, 2 * size)
+    assert two is not None and two.count == 2
+    one = box.fetch_batch("passage", 0, 3, 2 * size - 1)  # fits by characters, not by bytes
+    assert one is not None and one.count == 1

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sync_support import collector_seqs, gate_config, started_collector, wait_for
 
+from edge.store import backlog_stats
 from edge.sync.service import SyncService
 
 PRODUCER = Path(__file__).with_name("sync_producer.py")
@@ -46,7 +47,7 @@ def test_kill9_producer_and_sync_never_loses_or_doubles(mosquitto, tmp_path):
         sync.start()
         try:
             conn = sqlite3.connect(db)
-            wait_for(lambda: conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0, 30, "drain")
+            wait_for(lambda: backlog_stats(conn)["count"] == 0, 30, "drain")
             stored = [r[0] for r in conn.execute("SELECT seq FROM passages ORDER BY seq")]
             conn.close()
         finally:

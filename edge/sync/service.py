@@ -25,7 +25,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import paho.mqtt.client as mqtt
 from paho.mqtt.reasoncodes import ReasonCode
 
-from edge.outbox import Batch, Outbox
+from edge.outbox import QUEUES, Batch, Outbox
 from edge.settings.mqtt import MqttSettings
 from edge.settings.root import GateConfig
 from edge.settings.secrets import SecretError
@@ -62,10 +62,10 @@ class SyncService:
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
         self._client: Optional[mqtt.Client] = None
-        # mid -> (kind, first outbox id, last outbox id, records): a batch is a contiguous id range of its kind
+        # mid -> (queue, first id, last id, records): a batch is a contiguous id range of its queue
         self._inflight: Dict[int, Tuple[str, int, int, int]] = {}
         self._acked: List[Tuple[str, int, int]] = []  # PUBACKed ranges, deleted together once per loop turn
-        self._cursor = {"alert": 0, "record": 0}
+        self._cursor = dict.fromkeys(QUEUES, 0)
         self._lock = threading.Lock()
         self._started = time.monotonic()
         self._backoff = Backoff(self.cfg.backoff_min_s, self.cfg.backoff_max_s)
@@ -165,7 +165,7 @@ class SyncService:
         self.connected.clear()
         with self._lock:
             self._inflight.clear()
-            self._cursor = {"alert": 0, "record": 0}  # unacked rows are still in the outbox: resend
+            self._cursor = dict.fromkeys(QUEUES, 0)  # unacked rows are still in the outbox: resend
         if client is not None:
             try:
                 client.socket() and client.disconnect()
@@ -203,12 +203,12 @@ class SyncService:
             entry = self._inflight.pop(mid, None)
         if entry is None:
             return
-        kind, first, last, count = entry
+        queue, first, last, count = entry
         if reason.is_failure:  # (Callback API VERSION2 passes a ReasonCode for MQTT 3.1.1 too)
             self.counters["puback_errors"] += 1
             log.warning("broker rejected a message (%s); its %d records stay queued", reason, count)
             return
-        self._acked.append((kind, first, last))
+        self._acked.append((queue, first, last))
         self.counters["acked_records"] += count
 
     def _flush_acked(self) -> None:
@@ -235,15 +235,15 @@ class SyncService:
         log.warning("command rejected (%d bytes): expected {\"cmd\": \"health\"}", len(payload))
 
     # --- publishing -----------------------------------------------------------------------
-    def _send(self, topic: str, payload: bytes, batch: Batch, kind: str) -> bool:
+    def _send(self, topic: str, payload: bytes, batch: Batch, queue: str) -> bool:
         if self._client is None:  # dropped by a callback during the previous publish
             return False
         info = self._client.publish(topic, payload, qos=1)
         if info.rc != mqtt.MQTT_ERR_SUCCESS:
             return False  # not connected any more or paho's queue full: back-pressure
         with self._lock:
-            self._inflight[info.mid] = (kind, batch.first_id, batch.last_id, batch.count)
-            self._cursor[kind] = max(self._cursor[kind], batch.last_id)
+            self._inflight[info.mid] = (queue, batch.first_id, batch.last_id, batch.count)
+            self._cursor[queue] = max(self._cursor[queue], batch.last_id)
         self.counters["published"] += 1
         return True
 
@@ -259,15 +259,16 @@ class SyncService:
                 return sent
             sent, free = True, free - 1
         # The next fill starts with alerts again, so an alert waits at most one window of batches.
-        while free > 0:
-            batch = self._outbox.fetch_batch("record", self._cursor["record"], self.cfg.batch_records,
-                                             self.cfg.batch_bytes - BATCH_HEAD_BYTES)
-            if batch is None:
-                break
-            payload = batch_message(self.device.id, batch.first_seq, batch.last_seq, batch.count, batch.joined)
-            if not self._send(self.t_passages, payload, batch, "record"):
-                break
-            sent, free = True, free - 1
+        for queue in ("check", "passage"):
+            while free > 0:
+                batch = self._outbox.fetch_batch(queue, self._cursor[queue], self.cfg.batch_records,
+                                                 self.cfg.batch_bytes - BATCH_HEAD_BYTES)
+                if batch is None:
+                    break
+                payload = batch_message(self.device.id, batch.first_seq, batch.last_seq, batch.count, batch.joined)
+                if not self._send(self.t_passages, payload, batch, queue):
+                    return sent
+                sent, free = True, free - 1
         return sent
 
     def _publish_health(self) -> None:
