@@ -36,7 +36,7 @@ class Batch(NamedTuple):
 class _Queue(NamedTuple):
     rows: str  # (id, seq, found, t) of the oldest rows with id > ?, at most ? of them, in order
     delete_range: str  # every row with first <= id <= last
-    delete_ids: str  # format with the placeholders
+    delete_ids: str  # "{}" takes one "?" per id
 
 
 def _outbox_queue(kind: str) -> _Queue:
