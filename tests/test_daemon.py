@@ -12,6 +12,7 @@ from daemon_support import demo_config, running_daemon
 from drivers.thermal.scene import Scene
 from drivers.thermal.sim import Options, scene_config
 from edge.settings.loader import load_config
+from edge.store import backlog_stats
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,8 +41,7 @@ def test_daemon_prints_and_stores_passages_then_stops_on_sigterm(tmp_path):
     assert "Traceback" not in err
     with sqlite3.connect(tmp_path / "gate.db") as db:
         stored = db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
-        cur = db.execute("SELECT (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM outbox_passages)")
-        queued = cur.fetchone()[0]
+        queued = backlog_stats(db)["count"]
     assert stored >= len(lines) and queued >= stored  # offline: every record waits in the outbox
 
 
