@@ -39,7 +39,6 @@ class _Queue(NamedTuple):
     only: str  # "kind = '...' AND " for the outbox's queues, "" otherwise
     source: str  # the rows joined to their passages, as "o"
     columns: str  # id, seq, found (NULL for a row whose passage is gone), t (payload text)
-    delete_ids: str  # "{}" takes one "?" per id
 
     def rows_sql(self) -> str:
         """(id, seq, found, t) of the oldest rows with key > ?1, at most ?2 of them, in order."""
@@ -66,12 +65,14 @@ class _Queue(NamedTuple):
     def delete_range(self) -> str:
         return f"DELETE FROM {self.table} WHERE {self.only}{self.key} BETWEEN ? AND ?"
 
+    def delete_ids(self, count: int) -> str:
+        return f"DELETE FROM {self.table} WHERE {self.key} IN ({','.join('?' * count)})"
+
 
 def _outbox_queue(kind: str) -> _Queue:
     return _Queue("outbox", "id", f"kind = '{kind}' AND ", "outbox o LEFT JOIN passages p ON p.seq = o.seq",
                   "o.id AS id, o.seq AS seq, o.payload IS NOT NULL OR p.seq IS NOT NULL AS found,"
-                  " COALESCE(o.payload, p.record) AS t",
-                  "DELETE FROM outbox WHERE id IN ({})")
+                  " COALESCE(o.payload, p.record) AS t")
 
 
 _QUEUES: Dict[str, _Queue] = {
@@ -79,8 +80,7 @@ _QUEUES: Dict[str, _Queue] = {
     "check": _outbox_queue("record"),
     # seq is the table's rowid: the read is a range scan, the delete a range delete.
     "passage": _Queue("outbox_passages", "seq", "", "outbox_passages o LEFT JOIN passages p ON p.seq = o.seq",
-                      "o.seq AS id, o.seq AS seq, p.seq AS found, p.record AS t",
-                      "DELETE FROM outbox_passages WHERE seq IN ({})"),
+                      "o.seq AS id, o.seq AS seq, p.seq AS found, p.record AS t"),
 }
 _ROWS_SQL = {name: f"SELECT id, seq, t FROM ({queue.rows_sql()})" for name, queue in _QUEUES.items()}
 _BATCH_SQL = {name: queue.batch_sql() for name, queue in _QUEUES.items()}
@@ -143,7 +143,7 @@ class Outbox:
         with immediate(self.conn) as conn:
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
-                conn.execute(_QUEUES[queue].delete_ids.format(",".join("?" * len(chunk))), chunk)
+                conn.execute(_QUEUES[queue].delete_ids(len(chunk)), chunk)
         return len(ids)
 
     def delete_ranges(self, ranges: Iterable[Tuple[str, int, int]]) -> None:
