@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
 from edge.sqlite_tx import immediate
 from edge.store import backlog_stats, connect
@@ -157,7 +157,7 @@ class Outbox:
             for queue, first, last in ranges:
                 conn.execute(_DELETE_RANGE_SQL[queue], (first, last))
 
-    def stats(self) -> Dict[str, float]:
+    def stats(self) -> Dict[str, Any]:
         return backlog_stats(self.conn)
 
     def close(self) -> None:

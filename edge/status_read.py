@@ -63,8 +63,6 @@ def read_database(path: str, timezone: str, now: Optional[float] = None) -> Dict
         last = conn.execute("SELECT seq, wall_iso, verdict, clock_ok FROM passages ORDER BY seq DESC LIMIT 1").fetchone()
         backlog = backlog_stats(conn, now)
         alerts = conn.execute("SELECT COUNT(*) FROM outbox WHERE kind='alert'").fetchone()[0]
-        oldest_seq = conn.execute("SELECT MIN(s) FROM (SELECT MIN(seq) AS s FROM outbox_passages"
-                                  " UNION ALL SELECT MIN(seq) FROM outbox)").fetchone()[0]
         roster: Optional[str] = None
         if _has_table(conn, "roster_meta"):
             row = conn.execute("SELECT value FROM roster_meta WHERE key='version'").fetchone()
@@ -82,7 +80,7 @@ def read_database(path: str, timezone: str, now: Optional[float] = None) -> Dict
                                                    "clock_ok": bool(last[3])},
         "backlog": {"messages": backlog["count"], "alerts": alerts, "unsynced_fevers": unsynced_fevers,
                     "oldest_unsent_s": round(backlog["oldest_age_s"], 1) if backlog["count"] else None,
-                    "oldest_unsent_seq": oldest_seq},
+                    "oldest_unsent_seq": backlog["oldest_seq"]},
         "roster_version": roster,
         "db_bytes": {"file": Path(path).stat().st_size + (wal.stat().st_size if wal.exists() else 0),
                      "data": (pages - free) * page_size},

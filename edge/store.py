@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional
 from zoneinfo import ZoneInfo
 
 from edge.record import PassageRecord
@@ -49,17 +49,20 @@ def connect(path: str, synchronous: str = "FULL") -> sqlite3.Connection:
 
 # The oldest row is the first of its queue: COUNT(*) and the first key are b-tree lookups,
 # where MIN(created) read every queued row (21 ms per 100k, each health message).
-_BACKLOG_SQL = ("SELECT (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM outbox_passages),"
-                " (SELECT MIN(c) FROM (SELECT (SELECT created FROM outbox ORDER BY id LIMIT 1) AS c"
-                " UNION ALL SELECT (SELECT created FROM outbox_passages ORDER BY seq LIMIT 1)))")
+_BACKLOG_COUNT_SQL = "SELECT (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM outbox_passages)"
+_QUEUE_HEADS_SQL = ("SELECT created, seq FROM (SELECT created, seq FROM outbox ORDER BY id LIMIT 1) UNION ALL"
+                    " SELECT created, seq FROM (SELECT created, seq FROM outbox_passages ORDER BY seq LIMIT 1)")
 
 
-def backlog_stats(conn: sqlite3.Connection, now: Optional[float] = None) -> Dict[str, float]:
-    """Unsent outbox rows (alerts, checks, batched passages) and the age in seconds of the
-    one queued first."""
-    count, oldest = conn.execute(_BACKLOG_SQL).fetchone()
-    age = 0.0 if oldest is None else max(0.0, (time.time() if now is None else now) - oldest)
-    return {"count": int(count), "oldest_age_s": age}
+def backlog_stats(conn: sqlite3.Connection, now: Optional[float] = None) -> Dict[str, Any]:
+    """Unsent outbox rows (alerts, checks, batched passages); of the one queued first, its age
+    in seconds (0 when nothing waits) and its passage's seq (None)."""
+    count = int(conn.execute(_BACKLOG_COUNT_SQL).fetchone()[0])
+    first = min(conn.execute(_QUEUE_HEADS_SQL).fetchall(), default=None)
+    if first is None:
+        return {"count": count, "oldest_age_s": 0.0, "oldest_seq": None}
+    age = max(0.0, (time.time() if now is None else now) - first[0])
+    return {"count": count, "oldest_age_s": age, "oldest_seq": int(first[1])}
 
 
 def load_card_key(db_path: str) -> bytes:
@@ -175,8 +178,8 @@ class Store:
         by = dict(rows)
         return {"passages": sum(by.values()), "fevers": by.get("fever", 0), "denials": by.get("deny", 0)}
 
-    def backlog(self, now: Optional[float] = None) -> Dict[str, float]:
-        """Unsent outbox rows and the age of the oldest, in seconds (0 when empty)."""
+    def backlog(self, now: Optional[float] = None) -> Dict[str, Any]:
+        """backlog_stats() on the writer's connection."""
         with self._lock:
             return backlog_stats(self.conn, now)
 

@@ -42,7 +42,7 @@ def test_status_reads_without_writing(tmp_path):
     done = _status(config)
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "1 unsent (1 alerts, 1 fevers)" in out
+    assert "1 unsent (1 alerts, 1 fevers); oldest #2," in out
     assert "last passage #2" in out and "fever" in out
     assert "roster       version none" in out
     assert "daemon: never ran" in out

@@ -116,7 +116,7 @@ def test_sync_connection_deletes_while_writer_writes(store):
         if done.is_set() and not rows:
             break
     t.join(10)
-    assert deleted == 300 and store.backlog() == {"count": 0, "oldest_age_s": 0.0}
+    assert deleted == 300 and store.backlog() == {"count": 0, "oldest_age_s": 0.0, "oldest_seq": None}
 
 
 def test_v1_database_migrates_and_its_backlog_is_sent_unchanged(tmp_path):
@@ -253,7 +253,7 @@ def test_v2_backlog_moves_to_the_passage_queue_in_order(tmp_path):
         db = sqlite3.connect(path)
         assert db.execute("SELECT seq, created FROM outbox_passages").fetchall() == [(1, 101.0), (3, 104.0), (4, 105.0)]
         assert db.execute("SELECT seq, kind FROM outbox ORDER BY id").fetchall() == [(2, "alert"), (2, "record")]
-        assert store.backlog(now=110.0) == {"count": 5, "oldest_age_s": 9.0}
+        assert store.backlog(now=110.0) == {"count": 5, "oldest_age_s": 9.0, "oldest_seq": 1}
         box = Outbox(path)
         batch = box.fetch_batch("passage", 0, 10, 1 << 20)
         assert batch is not None and batch.joined == b'{"seq":1},{"seq":3},{"seq":4}'
@@ -273,6 +273,21 @@ def test_acknowledged_range_deletes_that_batch_and_nothing_newer(store):
     box.delete_ranges([("passage", batch.first_id, batch.last_id)])
     assert [r[1] for r in box.fetch("passage", 10)] == seqs[3:] + [newer]
     assert [r[1] for r in box.fetch("alert", 10)] == [fever] and [r[1] for r in box.fetch("check", 10)] == [seqs[1]]
+
+
+def test_backlog_age_and_seq_are_of_the_row_queued_first_in_either_table(store):
+    """A check on an old passage is queued after newer passages: the oldest unsent row is the
+    one that has waited longest, not the lowest seq, and its age and seq belong together."""
+    old, newer, fever = (store.record_passage(make_record(i, v)) for i, v in
+                         enumerate((Verdict.PASS, Verdict.PASS, Verdict.FEVER)))
+    store.conn.execute("DELETE FROM outbox_passages WHERE seq = ?", (old,))  # sent long ago
+    store.conn.execute("UPDATE outbox_passages SET created = 1000.0 WHERE seq = ?", (newer,))
+    store.conn.execute("UPDATE outbox SET created = 1005.0 WHERE seq = ?", (fever,))
+    store.add_secondary_check(old, 37.0, "manual")
+    store.conn.execute("UPDATE outbox SET created = 1010.0 WHERE seq = ? AND kind = 'record'", (old,))
+    assert store.backlog(now=1030.0) == {"count": 3, "oldest_age_s": 30.0, "oldest_seq": newer}
+    store.conn.execute("DELETE FROM outbox_passages")
+    assert store.backlog(now=1030.0) == {"count": 2, "oldest_age_s": 25.0, "oldest_seq": fever}
 
 
 def test_batch_bytes_are_counted_exactly_for_non_ascii_text(store):

@@ -17,7 +17,7 @@ def disk_free_bytes(path: str) -> Optional[int]:
         return None
 
 
-def health_payload(device: str, backlog: Dict[str, float], status: Dict[str, Any], roster_version: Optional[int],
+def health_payload(device: str, backlog: Dict[str, Any], status: Dict[str, Any], roster_version: Optional[int],
                    db_path: str, uptime_s: float, sync_counters: Dict[str, int],
                    roster_counters: Dict[str, int]) -> bytes:
     body = {
