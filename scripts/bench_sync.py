@@ -4,9 +4,10 @@
 Rows: drain seconds and records/s through SyncService (outbox reads, PUBACK deletes),
 the same batched payloads published by a plain paho loop with no store (ratio =
 plain time / sync time, 1.0 = no overhead; medians of RUNS drains and plain loops,
-alternating), fever-alert latency p50/p99 while the backlog drains (a fever stored every
-20 ms, pooled over the runs), and the peak RSS of the real daemon
-(`gate-edge run`, simulated lane) draining a copy of the same backlog. Loopback has next
+alternating), the same SyncService fed those batches from memory (what the service costs
+without SQLite, so the rest of the gap is the store), fever-alert latency p50/p99 while
+the backlog drains (a fever stored every 20 ms, pooled over the runs), and the peak RSS
+of the real daemon (`gate-edge run`, simulated lane) draining a copy of the same backlog. Loopback has next
 to no cost per byte, so the drain and the ratio are measured again through a proxy that
 holds the link to 100 Mbit/s (a Pi 3's Ethernet): what a gate at a school sees.
 """
@@ -23,7 +24,7 @@ import sys
 import tempfile
 import threading
 import time
-from typing import List, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -31,7 +32,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 import paho.mqtt.client as mqtt  # noqa: E402
 
 from bench_link import ThrottledProxy  # noqa: E402
-from edge.outbox import Outbox  # noqa: E402
+from edge.outbox import Batch, Outbox, Row as OutboxRow  # noqa: E402
 from edge.record import PassageRecord  # noqa: E402
 from edge.settings.device import DeviceSettings  # noqa: E402
 from edge.settings.mqtt import MqttSettings  # noqa: E402
@@ -44,7 +45,7 @@ from edge.verdict import Verdict  # noqa: E402
 
 Row = Tuple[str, float, str]
 N = 100_000
-RUNS = 3  # drains and plain loops; the table shows medians
+RUNS = 5  # drains and plain loops; the table shows medians
 ALERT_EVERY_S = 0.02
 LINK_BYTES_PER_S = 100e6 / 8  # a Raspberry Pi 3's Ethernet
 
@@ -157,6 +158,45 @@ def _drain(cfg: GateConfig, db: str) -> float:
     return elapsed
 
 
+class MemoryOutbox(Outbox):
+    """The passage batches SyncService would read, served from a dict: no SQLite at all."""
+
+    def __init__(self, batches: Dict[int, Batch]) -> None:  # not super().__init__(): it opens the database
+        self.batches = batches  # cursor (the previous batch's last id) -> the next batch
+        self.acked = 0
+        self.done = threading.Event()
+
+    def fetch(self, queue: str, limit: int, after_id: int = 0) -> List[OutboxRow]:
+        return []
+
+    def fetch_batch(self, queue: str, after_id: int, max_records: int, max_bytes: int) -> Optional[Batch]:
+        return self.batches.get(after_id) if queue == "passage" else None
+
+    def delete_ranges(self, ranges: Iterable[Tuple[str, int, int]]) -> None:
+        self.acked += len(list(ranges))
+        if self.acked >= len(self.batches):
+            self.done.set()
+
+    def stats(self) -> Dict[str, Any]:
+        return {"count": 0, "oldest_age_s": 0.0, "oldest_seq": None}
+
+    def close(self) -> None:
+        pass
+
+
+def _drain_from_memory(cfg: GateConfig, db: str, batches: Dict[int, Batch]) -> float:
+    """Seconds for SyncService to publish ``batches`` until every one is acknowledged
+    (``db`` is only read for the roster version; the outbox is never opened)."""
+    outbox = MemoryOutbox(batches)
+    sync = SyncService(cfg, db, dict, lambda path: outbox)
+    started = time.perf_counter()
+    sync.start()
+    outbox.done.wait(300)
+    elapsed = time.perf_counter() - started
+    sync.stop()
+    return elapsed
+
+
 def _drain_with_alerts(cfg: GateConfig, db: str) -> float:
     """Seconds to empty the record outbox while a fever passage is stored every ALERT_EVERY_S."""
     store = Store(db, cfg.device, synchronous="NORMAL").open()
@@ -209,11 +249,13 @@ def bench_sync() -> List[Row]:
         shutil.copyfile(store.path, link_db)
         # The batches the sync thread will send, built once for the plain-paho baseline.
         outbox, payloads, cursor = Outbox(store.path), [], 0
+        batches: Dict[int, Batch] = {}
         while True:
             batch = outbox.fetch_batch("passage", cursor, cfg.mqtt.batch_records,
                                        cfg.mqtt.batch_bytes - BATCH_HEAD_BYTES)
             if batch is None:
                 break
+            batches[cursor] = batch
             payloads.append(batch_message(cfg.device.id, batch.first_seq, batch.last_seq, batch.count, batch.joined))
             cursor = batch.last_id
         outbox.close()
@@ -227,15 +269,17 @@ def bench_sync() -> List[Row]:
         sub.loop_start()
         time.sleep(0.3)
         store.close()
-        drains, plains = [], []
-        for run in range(RUNS):  # drain and plain loop alternate, so both see the same machine
+        drains, plains, memory = [], [], []
+        for run in range(RUNS):  # the three alternate, so all see the same machine
             db = os.path.join(workdir, f"drain-{run}.db")
             shutil.copyfile(store.path, db)
             drains.append(_drain_with_alerts(cfg, db))
+            os.remove(db)
             plains.append(_plain_paho(port, payloads, topics.passages("gate-edge", "s1", f"bench-plain-{run}")))
+            memory.append(_drain_from_memory(cfg, store.path, batches))
         time.sleep(0.3)  # the last alerts' messages
         sub.loop_stop()
-        drain, plain = statistics.median(drains), statistics.median(plains)
+        drain, plain, from_memory = statistics.median(drains), statistics.median(plains), statistics.median(memory)
         rss_mb, daemon_s = _daemon_peak_rss_mb(workdir, daemon_db, port)
         link_sync, link_plain = _over_link(cfg, port, link_db, payloads)
         return [
@@ -243,6 +287,8 @@ def bench_sync() -> List[Row]:
             ("sync: drain rate", N / drain, "records/s"),
             ("sync: plain paho, same batches", plain, "s"),
             ("sync: ratio plain/sync time", plain / drain, "x"),
+            ("sync: from memory, no SQLite: drain", from_memory, "s"),
+            ("sync: from memory: ratio plain/sync", plain / from_memory, "x"),
             ("sync: alert latency p50 during drain", _percentile(latencies, 0.5) * 1000, "ms"),
             ("sync: alert latency p99 during drain", _percentile(latencies, 0.99) * 1000, "ms"),
             ("sync: alerts measured", float(len(latencies)), "n"),

@@ -43,7 +43,8 @@ IDLE_POLL_S = 0.02  # how often an idle thread looks for new rows (bounds alert 
 
 class SyncService:
     def __init__(self, settings: GateConfig, store_path: str,
-                 status_provider: Callable[[], Dict[str, Any]] = dict) -> None:
+                 status_provider: Callable[[], Dict[str, Any]] = dict,
+                 open_outbox: Callable[[str], Outbox] = Outbox) -> None:
         if settings.mqtt is None:
             raise ValueError("SyncService needs an mqtt section")
         self.cfg: MqttSettings = settings.mqtt
@@ -69,6 +70,7 @@ class SyncService:
         self._lock = threading.Lock()
         self._started = time.monotonic()
         self._backoff = Backoff(self.cfg.backoff_min_s, self.cfg.backoff_max_s)
+        self._open_outbox = open_outbox  # the benchmark swaps in batches from memory to time the rest
         self._outbox: Optional[Outbox] = None
         self._next_attempt = 0.0
         self._next_health = 0.0
@@ -89,7 +91,7 @@ class SyncService:
 
     # --- thread ------------------------------------------------------------------------
     def _run(self) -> None:
-        self._outbox = Outbox(self.store_path)
+        self._outbox = self._open_outbox(self.store_path)
         try:
             while not self._stop.is_set():
                 try:
