@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -73,14 +73,21 @@ def db_bytes(path: Path) -> int:
 
 
 def counts(db: Path, collector: Path) -> Tuple[int, int, int]:
-    def one(path: Path, sql: str) -> int:
+    """Passages stored, records queued for sync, passages collected (-1: not readable yet)."""
+    from edge.store import backlog_stats
+
+    def read(path: Path, query: Callable[[sqlite3.Connection], int]) -> int:
         try:
             with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as conn:
-                return int(conn.execute(sql).fetchone()[0])
+                return int(query(conn))
         except sqlite3.Error:
             return -1
-    queued = "SELECT (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM outbox_passages)"
-    return (one(db, "SELECT COUNT(*) FROM passages"), one(db, queued), one(collector, "SELECT COUNT(*) FROM passages"))
+
+    def passages(conn: sqlite3.Connection) -> int:
+        return int(conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
+
+    return (read(db, passages), read(db, lambda conn: int(backlog_stats(conn)["count"])),
+            read(collector, passages))
 
 
 def inject(db: Path, stop: threading.Event) -> None:
