@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Sync benchmark: 100,000-record backlog drained to a local Mosquitto.
 
-Rows: drain seconds and records/s through SyncService (outbox reads, PUBACK deletes),
-the same batched payloads published by a plain paho loop with no store (ratio =
-plain time / sync time, 1.0 = no overhead; medians of RUNS drains and plain loops,
-alternating), the same SyncService fed those batches from memory (what the service costs
-without SQLite, so the rest of the gap is the store), fever-alert latency p50/p99 while
-the backlog drains (a fever stored every 20 ms, pooled over the runs), and the peak RSS
-of the real daemon (`gate-edge run`, simulated lane) draining a copy of the same backlog. Loopback has next
+Rows: drain seconds and records/s through SyncService (outbox reads, PUBACK deletes), the
+same batched payloads published by a plain paho loop with no store (ratio = plain time /
+sync time, 1.0 = no overhead; medians of RUNS drains and plain loops, alternating), the
+same SyncService fed those batches from memory (what the service costs without SQLite, so
+the rest of the gap is the store), fever-alert latency p50/p99 while the backlog drains (a
+fever stored every 20 ms, pooled over the runs), and the peak RSS of the real daemon
+(`gate-edge run`, simulated lane) draining a copy of the same backlog. Loopback has next
 to no cost per byte, so the drain and the ratio are measured again through a proxy that
 holds the link to 100 Mbit/s (a Pi 3's Ethernet): what a gate at a school sees.
 """
@@ -191,9 +191,11 @@ def _drain_from_memory(cfg: GateConfig, db: str, batches: Dict[int, Batch]) -> f
     sync = SyncService(cfg, db, dict, lambda path: outbox)
     started = time.perf_counter()
     sync.start()
-    outbox.done.wait(300)
+    finished = outbox.done.wait(300)
     elapsed = time.perf_counter() - started
     sync.stop()
+    if not finished:
+        raise RuntimeError(f"from memory: {outbox.acked} of {len(batches)} batches acknowledged in 300 s")
     return elapsed
 
 

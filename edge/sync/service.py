@@ -154,13 +154,10 @@ class SyncService:
         self.counters["connect_failures"] += 1
         delay = self._backoff.next_delay()
         if reason != self.last_error:
-            log.warning("%s; keeping %d records buffered, retrying in %.2f s",
-                        reason, self._backlog_count(), delay)
+            buffered = self._outbox.stats()["count"] if self._outbox is not None else -1
+            log.warning("%s; keeping %d records buffered, retrying in %.2f s", reason, buffered, delay)
         self.last_error = reason
         return delay
-
-    def _backlog_count(self) -> int:
-        return int(self._outbox.stats()["count"]) if self._outbox is not None else -1
 
     def _drop_connection(self, reason: str) -> None:
         client, self._client = self._client, None
