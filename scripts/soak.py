@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Callable, List, Optional, Tuple
 
@@ -78,7 +79,7 @@ def counts(db: Path, collector: Path) -> Tuple[int, int, int]:
 
     def read(path: Path, query: Callable[[sqlite3.Connection], int]) -> int:
         try:
-            with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as conn:
+            with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as conn:
                 return int(query(conn))
         except sqlite3.Error:
             return -1
