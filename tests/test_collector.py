@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import subprocess
 import sys
 
-from sync_support import filled_store, gate_config, wait_for
+from sync_support import collector_seqs, filled_store, gate_config, started_collector, wait_for
 
+from edge.sync import collector as collector_module
 from edge.sync.collector import CollectorDB
 from edge.sync.service import SyncService
 
@@ -64,3 +66,55 @@ def test_collect_command_shared_group_splits_load(mosquitto, tmp_path):
             p.send_signal(signal.SIGTERM)
         for p in procs:
             assert p.wait(15) == 0
+
+
+def test_unusable_messages_and_records_are_kept_aside_and_the_collector_goes_on(mosquitto, tmp_path):
+    import paho.mqtt.client as mqtt
+
+    collector = started_collector(mosquitto.url, tmp_path / "c.db")
+    pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    pub.connect("127.0.0.1", mosquitto.port)
+    pub.loop_start()
+    try:
+        good = {"device": "g1", "wall": "2026-03-02T07:40:00.000+08:00", "verdict": "pass", "person_id": "P1"}
+        for payload in (b"\xff not json",  # not a message at all
+                        json.dumps({"records": [dict(good, seq=1), dict(good, seq="x"),  # seq not an integer
+                                                dict(good, seq=2, body_c={"c": 1})]}).encode(),  # a column not scalar
+                        json.dumps(dict(good, seq=3)).encode()):  # and a good one after them
+            pub.publish("gate-edge/s1/g1/passages", payload, qos=1).wait_for_publish(5)
+        wait_for(lambda: collector_seqs(collector) == [1, 3], 10, "the usable records")
+        kept = collector.db.conn.execute("SELECT topic, reason, payload FROM malformed ORDER BY id").fetchall()
+        assert [k[1] for k in kept] == ["not a passages or alerts message", "seq is not an integer",
+                                        "body_c not a string or number"]
+        assert kept[0][2] == b"\xff not json" and json.loads(kept[1][2])["seq"] == "x"
+        assert collector.db.malformed == 3 and collector.db.inserted == 2
+    finally:
+        pub.loop_stop()
+        pub.disconnect()
+        collector.stop()
+
+
+def test_a_failing_collector_database_keeps_the_message_with_the_broker_and_retries(mosquitto, tmp_path,
+                                                                                    monkeypatch):
+    import paho.mqtt.client as mqtt
+
+    monkeypatch.setattr(collector_module, "STORE_RETRY_S", 0.2)
+    collector = started_collector(mosquitto.url, tmp_path / "c.db")
+    collector.db.conn.execute("PRAGMA busy_timeout=50")
+    blocker = sqlite3.connect(tmp_path / "c.db", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer holds the database: every insert fails (locked)
+    pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    pub.connect("127.0.0.1", mosquitto.port)
+    pub.loop_start()
+    try:
+        record = {"device": "g1", "seq": 7, "wall": "2026-03-02T07:40:00.000+08:00", "verdict": "pass"}
+        pub.publish("gate-edge/s1/g1/passages", json.dumps(record).encode(), qos=1).wait_for_publish(5)
+        wait_for(lambda: collector.store_errors >= 2, 10, "failed attempts to store")
+        blocker.execute("ROLLBACK")
+        wait_for(lambda: collector_seqs(collector) == [7], 10, "the record stored once the database works")
+        assert collector.db.malformed == 0
+    finally:
+        blocker.close()
+        pub.loop_stop()
+        pub.disconnect()
+        collector.stop()

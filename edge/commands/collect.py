@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
         log.error("cannot reach broker %s: %s", args.broker, exc)
         return 1
     while not stop.wait(60.0):
-        log.info("collector: %d passages, %d duplicates dropped", collector.db.inserted, collector.db.duplicates)
+        log.info("collector: %d passages, %d duplicates dropped, %d unusable kept in the malformed table",
+                 collector.db.inserted, collector.db.duplicates, collector.db.malformed)
     collector.stop()
     return 0
