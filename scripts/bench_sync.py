@@ -16,8 +16,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-import sqlite3
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -73,6 +73,30 @@ def _broker(workdir: str) -> Tuple[subprocess.Popen, int]:
             time.sleep(0.02)
     proc.kill()
     raise RuntimeError("mosquitto did not start")
+
+
+# The school's collector, in a process of its own: a broker with no subscriber answers
+# "no matching subscribers" and the gate keeps its records (edge.sync.hold), so every
+# passages message here, the sync's and the plain loop's, goes to this one subscriber.
+SINK = """
+import sys
+import paho.mqtt.client as mqtt
+client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-sink", protocol=mqtt.MQTTv5)
+client.on_subscribe = lambda *a: print("subscribed", flush=True)
+client.connect("127.0.0.1", int(sys.argv[1]))
+client.subscribe(sys.argv[2], 1)
+client.loop_forever()
+"""
+
+
+def _sink(port: int) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", SINK, str(port), topics.passages("gate-edge", "s1", "+")],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    if proc.stdout.readline().strip() != "subscribed":
+        proc.kill()
+        raise RuntimeError("the bench's passages subscriber did not start")
+    return proc
 
 
 def _plain_paho(port: int, payloads: List[bytes], topic: str) -> float:
@@ -239,6 +263,7 @@ def _percentile(values: List[float], q: float) -> float:
 def bench_sync() -> List[Row]:
     workdir = tempfile.mkdtemp(prefix="bench-sync-")
     proc, port = _broker(workdir)
+    sink = _sink(port)
     try:
         cfg = GateConfig(device=DeviceSettings(id="bench-1", site="s1"), mqtt=MqttSettings(port=port))
         assert cfg.mqtt is not None
@@ -301,6 +326,7 @@ def bench_sync() -> List[Row]:
             ("sync: daemon start + 100k drain", daemon_s, "s"),
         ]
     finally:
+        sink.kill()
         proc.kill()
         proc.wait(10)
         shutil.rmtree(workdir, ignore_errors=True)

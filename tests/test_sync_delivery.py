@@ -93,16 +93,16 @@ def test_status_and_health_retained(mosquitto, tmp_path):
 
     cfg = gate_config(mosquitto.port)
     store = filled_store(tmp_path / "gate.db", cfg, 3)
-    sync = SyncService(cfg, store.path, lambda: {"thermal": "ok"})
-    sync.start()
-    wait_for(lambda: store.backlog()["count"] == 0, 10, "drain")
     seen = {}
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
     client.on_message = lambda c, u, m: seen.__setitem__(m.topic.rsplit("/", 1)[1], m.payload)
     client.connect("127.0.0.1", mosquitto.port)
-    client.subscribe("gate-edge/s1/g1/#", 1)
+    client.subscribe("gate-edge/s1/g1/#", 1)  # the passages too: a broker with no subscriber passes them on to no one
     client.loop_start()
+    sync = SyncService(cfg, store.path, lambda: {"thermal": "ok"})
+    sync.start()
     try:
+        wait_for(lambda: store.backlog()["count"] == 0, 10, "drain")
         wait_for(lambda: seen.get("status") == b"online" and json.loads(seen.get("health", b'{"backlog":1}'))["backlog"] == 0,
                  10, "status online and health with an empty backlog")
         health = json.loads(seen["health"])
@@ -139,14 +139,15 @@ def test_health_command_publishes_health_now_and_others_are_rejected(mosquitto, 
 
     cfg = gate_config(mosquitto.port, health_interval_s=3600.0)  # no periodic health during the test
     store = filled_store(tmp_path / "gate.db", cfg, 1)
-    sync = SyncService(cfg, store.path, dict)
-    sync.start()
     healths = []
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
-    client.on_message = lambda c, u, m: healths.append(json.loads(m.payload)) if not m.retain else None
+    client.on_message = (lambda c, u, m: healths.append(json.loads(m.payload))
+                         if m.topic.endswith("/health") and not m.retain else None)
     client.connect("127.0.0.1", mosquitto.port)
-    client.subscribe("gate-edge/s1/g1/health", 1)
+    client.subscribe([("gate-edge/s1/g1/health", 1), ("gate-edge/s1/g1/passages", 1)])
     client.loop_start()
+    sync = SyncService(cfg, store.path, dict)
+    sync.start()
     try:
         wait_for(lambda: sync.connected.is_set() and store.backlog()["count"] == 0, 10, "connected and drained")
         time.sleep(0.3)  # the health sent on connect, live or retained, has arrived by now

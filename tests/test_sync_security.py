@@ -41,12 +41,18 @@ def test_tls_right_ca_connects_wrong_ca_refused(mosquitto_factory, tmp_path, cap
                                f"keyfile {tmp_path}/server.key\n")
     good = gate_config(broker.port, tls_ca=str(tmp_path / "schoolca.crt"))
     store = filled_store(tmp_path / "gate.db", good, 10)
+    collector = Collector(f"mqtts://127.0.0.1:{broker.port}", str(tmp_path / "c.db"), client_id="c-tls",
+                          ca_file=str(tmp_path / "schoolca.crt"))
+    collector.start()
     sync = SyncService(good, store.path)
-    sync.start()
     try:
+        wait_for(collector.subscribed.is_set, 15, "collector subscribed over TLS")
+        sync.start()
         wait_for(lambda: store.backlog()["count"] == 0, 15, "drain over TLS")
+        assert collector_seqs(collector) == list(range(1, 11))
     finally:
         sync.stop()
+        collector.stop()
     bad = gate_config(broker.port, device="g2", tls_ca=str(tmp_path / "otherca.crt"))
     store2 = filled_store(tmp_path / "gate2.db", bad, 5)
     sync = SyncService(bad, store2.path)

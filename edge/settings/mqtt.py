@@ -12,7 +12,8 @@ class MqttSettings:
 
     host: str = setting("127.0.0.1", doc="Broker host name or address.")
     port: int = setting(1883, min=1, max=65535, doc="Broker TCP port (8883 is usual with TLS).")
-    protocol: Literal["5", "3.1.1"] = setting("5", doc="MQTT protocol version.")
+    protocol: Literal["5", "3.1.1"] = setting("5", doc="MQTT protocol version. 3.1.1 has no PUBACK reason codes: a "
+                                              "message the broker passes on to no one counts as delivered.")
     topic_prefix: str = setting("gate-edge", doc="First topic level: {prefix}/{site}/{device}/...")
     username: Optional[str] = setting(None, doc="User name for the broker.")
     password: Optional[SecretRef] = setting(None, doc="Password, from a file, environment variable or credential.")

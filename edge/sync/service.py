@@ -1,14 +1,12 @@
 """The sync thread: drains the outbox to the broker, keeps status/health, takes the roster down.
 
-Daemon wiring::
-
-    sync = SyncService(cfg, cfg.store.path, status_provider)  # status_provider() -> dict for health
-    sync.start()    # after Store.open(); returns at once, never blocks on the network
-    ...
-    sync.stop()     # publishes retained "stopped", waits briefly for PUBACKs, disconnects
+Daemon wiring: ``SyncService(cfg, cfg.store.path, status_provider)`` (status_provider()
+returns a dict for health); ``start()`` after Store.open() returns at once and never blocks
+on the network; ``stop()`` publishes retained "stopped", waits briefly for PUBACKs, disconnects.
 
 Guarantees: QoS 1; an outbox row is deleted only when the PUBACK of the message that
-carried it arrives; publishing happens only while connected and at most `inflight`
+carried it arrives and says the broker passed it on (edge.sync.hold: otherwise that queue
+is held and sent again); publishing happens only while connected and at most `inflight`
 messages are unacknowledged; a lost connection drops the in-flight bookkeeping and the
 rows are sent again (the collector de-duplicates on (device, seq)). Alerts (fever,
 fault) go one per message and are always sent before the next backlog batch.
@@ -32,8 +30,10 @@ from edge.settings.secrets import SecretError
 from edge.sync import client as mqttc
 from edge.sync import topics
 from edge.sync.backoff import Backoff
+from edge.sync.cmd_downlink import health_requested
 from edge.sync.health import health_payload
-from edge.sync.payload import BATCH_HEAD_BYTES, batch_message, parse_command
+from edge.sync.hold import QueueHolds, passed_on
+from edge.sync.payload import BATCH_HEAD_BYTES, batch_message
 from edge.sync.roster_downlink import RosterDownlink
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,8 @@ class SyncService:
         self.t_roster, self.t_cmd = topics.roster(p, site), topics.cmd(p, site, dev)
         self.roster = RosterDownlink(self.cfg.roster_key, store_path, site)
         self.counters: Dict[str, int] = {"published": 0, "acked_records": 0, "connects": 0, "connect_failures": 0,
-                                         "puback_errors": 0, "commands": 0, "commands_rejected": 0}
+                                         "puback_errors": 0, "no_subscribers": 0, "commands": 0,
+                                         "commands_rejected": 0}
         self.connected = threading.Event()
         self.last_error: Optional[str] = None
         self._stop = threading.Event()
@@ -67,6 +68,7 @@ class SyncService:
         self._inflight: Dict[int, Tuple[str, int, int, int]] = {}
         self._acked: List[Tuple[str, int, int]] = []  # PUBACKed ranges, deleted together once per loop turn
         self._cursor = dict.fromkeys(QUEUES, 0)
+        self._holds = QueueHolds(QUEUES, self.cfg.backoff_min_s, self.cfg.backoff_max_s)
         self._lock = threading.Lock()
         self._started = time.monotonic()
         self._backoff = Backoff(self.cfg.backoff_min_s, self.cfg.backoff_max_s)
@@ -165,6 +167,7 @@ class SyncService:
         with self._lock:
             self._inflight.clear()
             self._cursor = dict.fromkeys(QUEUES, 0)  # unacked rows are still in the outbox: resend
+            self._holds.clear()
         if client is not None:
             try:
                 client.socket() and client.disconnect()
@@ -203,10 +206,10 @@ class SyncService:
         if entry is None:
             return
         queue, first, last, count = entry
-        if reason.is_failure:  # (Callback API VERSION2 passes a ReasonCode for MQTT 3.1.1 too)
-            self.counters["puback_errors"] += 1
-            log.warning("broker rejected a message (%s); its %d records stay queued", reason, count)
+        if not passed_on(reason):  # (Callback API VERSION2 passes a ReasonCode for MQTT 3.1.1 too)
+            self.counters[self._holds.refuse(queue, first, count, reason, time.monotonic())] += 1
             return
+        self._holds.passed(queue)
         self._acked.append((queue, first, last))
         self.counters["acked_records"] += count
 
@@ -218,20 +221,8 @@ class SyncService:
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         if msg.topic == self.t_roster:
             self.roster.handle(msg.payload)
-        elif msg.topic == self.t_cmd:
-            self._command(msg.payload)
-
-    def _command(self, payload: bytes) -> None:
-        """Downlink commands: ``{"cmd": "health"}`` publishes the health message now (the
-        office asks after a repair instead of waiting for the next period)."""
-        if parse_command(payload) == "health":
+        elif msg.topic == self.t_cmd and health_requested(msg.payload, self.counters):
             self._next_health = 0.0  # the next step publishes it
-            self.counters["commands"] += 1
-            log.info("command: health requested")
-            return
-        # Retained or stray messages must not do anything; the office sees the count.
-        self.counters["commands_rejected"] += 1
-        log.warning("command rejected (%d bytes): expected {\"cmd\": \"health\"}", len(payload))
 
     # --- publishing -----------------------------------------------------------------------
     def _send(self, topic: str, payload: bytes, batch: Batch, queue: str) -> bool:
@@ -246,6 +237,14 @@ class SyncService:
         self.counters["published"] += 1
         return True
 
+    def _send_from(self, queue: str) -> Optional[int]:
+        """The queue's cursor (rewound after a hold); None while a broker refusal holds it."""
+        with self._lock:
+            cursor = self._holds.cursor(queue, self._cursor[queue], time.monotonic())
+            if cursor is not None:
+                self._cursor[queue] = cursor
+        return cursor
+
     def _fill_window(self) -> bool:
         """Publish alerts, then backlog batches, until the in-flight window is full."""
         assert self._outbox is not None
@@ -253,14 +252,15 @@ class SyncService:
         free = self.cfg.inflight - len(self._inflight)
         if free <= 0:
             return False
-        for oid, seq, text in self._outbox.fetch("alert", free, self._cursor["alert"]):
+        after = self._send_from("alert")
+        for oid, seq, text in self._outbox.fetch("alert", free, after) if after is not None else []:
             body = text.encode("utf-8")
             if not self._send(self.t_alerts, body, Batch(oid, oid, seq, seq, 1, body), "alert"):
                 return sent
             sent, free = True, free - 1
         # The next fill starts with alerts again, so an alert waits at most one window of batches.
         for queue in ("check", "passage"):
-            while free > 0:
+            while free > 0 and self._send_from(queue) is not None:
                 batch = self._outbox.fetch_batch(queue, self._cursor[queue], self.cfg.batch_records,
                                                  self.cfg.batch_bytes - BATCH_HEAD_BYTES)
                 if batch is None:
