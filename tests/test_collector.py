@@ -82,7 +82,8 @@ def test_unusable_messages_and_records_are_kept_aside_and_the_collector_goes_on(
                                                 dict(good, seq=2, body_c={"c": 1})]}).encode(),  # a column not scalar
                         json.dumps(dict(good, seq=3)).encode()):  # and a good one after them
             pub.publish("gate-edge/s1/g1/passages", payload, qos=1).wait_for_publish(5)
-        wait_for(lambda: collector_seqs(collector) == [1, 3], 10, "the usable records")
+        # (the counters follow each commit on the collector's thread: wait for them as well)
+        wait_for(lambda: collector_seqs(collector) == [1, 3] and collector.db.inserted == 2, 10, "the usable records")
         kept = collector.db.conn.execute("SELECT topic, reason, payload FROM malformed ORDER BY id").fetchall()
         assert [k[1] for k in kept] == ["not a passages or alerts message", "seq is not an integer",
                                         "body_c not a string or number"]
