@@ -3,11 +3,13 @@ sent again: 0x10 "no matching subscribers" (on the same connection) and an ACL r
 from __future__ import annotations
 
 import signal
+import time
 
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.reasoncodes import ReasonCode
 from sync_support import collector_seqs, filled_store, gate_config, started_collector, wait_for
 
+from edge.sync.backoff import ReconnectBackoff
 from edge.sync.hold import QueueHolds, passed_on
 from edge.sync.service import SyncService
 
@@ -88,4 +90,38 @@ def test_an_acl_refusal_keeps_the_records_and_they_go_once_the_acl_allows_them(m
     finally:
         sync.stop()
         collector.stop()
+        store.close()
+
+
+def test_a_connection_counts_as_a_recovery_only_once_it_delivers_or_stays_up():
+    backoff = ReconnectBackoff(1.0, 64.0, stable_s=30.0)
+    for expected in (1, 2, 3):  # connected, then dropped at once (a refusal): the delays keep growing
+        backoff.connected(100.0 * expected)
+        backoff.dropped(100.0 * expected + 0.5)
+        backoff.next_delay()
+        assert backoff.attempts == expected
+    backoff.connected(400.0)
+    backoff.dropped(431.0)  # up longer than stable_s: the next delay starts small again
+    assert backoff.attempts == 0
+    backoff.next_delay()
+    backoff.reset()  # what the sync does when a message of this connection was passed on
+    assert backoff.attempts == 0
+
+
+def test_a_broker_that_drops_the_connection_at_every_refusal_is_retried_ever_more_slowly(mosquitto_factory, tmp_path):
+    acl = tmp_path / "acl"
+    acl.write_text("topic readwrite gate-edge/s1/g1/status\ntopic read #\n")  # passages denied
+    broker = mosquitto_factory(f"acl_file {acl}\n")
+    cfg = gate_config(broker.port, backoff_min_s=0.1, backoff_max_s=3600.0)
+    store = filled_store(tmp_path / "gate.db", cfg, 5)
+    sync = SyncService(cfg, store.path)
+    sync.start()
+    try:
+        wait_for(lambda: sync.counters["connects"] >= 3, 15, "reconnects after refusals")
+        time.sleep(3.0)
+        # Delays 0.05-0.1, 0.1-0.2, ... doubling: at most about 6 connections in these 3+ s
+        # (with the delay reset at every connection it was one every 0.1 s, 30 or more).
+        assert sync.counters["connects"] <= 8 and store.backlog()["count"] == 5
+    finally:
+        sync.stop()
         store.close()

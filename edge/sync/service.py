@@ -4,12 +4,11 @@ Daemon wiring: ``SyncService(cfg, cfg.store.path, status_provider)`` (status_pro
 returns a dict for health); ``start()`` after Store.open() returns at once and never blocks
 on the network; ``stop()`` publishes retained "stopped", waits briefly for PUBACKs, disconnects.
 
-Guarantees: QoS 1; an outbox row is deleted only when the PUBACK of the message that
-carried it arrives and says the broker passed it on (edge.sync.hold: otherwise that queue
-is held and sent again); publishing happens only while connected and at most `inflight`
-messages are unacknowledged; a lost connection drops the in-flight bookkeeping and the
-rows are sent again (the collector de-duplicates on (device, seq)). Alerts (fever,
-fault) go one per message and are always sent before the next backlog batch.
+Guarantees: QoS 1; an outbox row is deleted only after a PUBACK saying that the broker passed its
+message on (otherwise edge.sync.hold holds the queue and sends it again); publishing only while
+connected, at most `inflight` messages unacknowledged; a lost connection drops the in-flight
+bookkeeping and the rows go again (the collector de-duplicates on (device, seq)). Alerts (fever,
+fault) go one per message, always before the next backlog batch.
 """
 from __future__ import annotations
 
@@ -29,7 +28,7 @@ from edge.settings.root import GateConfig
 from edge.settings.secrets import SecretError
 from edge.sync import client as mqttc
 from edge.sync import topics
-from edge.sync.backoff import Backoff
+from edge.sync.backoff import ReconnectBackoff
 from edge.sync.cmd_downlink import health_requested
 from edge.sync.health import health_payload
 from edge.sync.hold import QueueHolds, passed_on
@@ -39,6 +38,8 @@ from edge.sync.roster_downlink import RosterDownlink
 log = logging.getLogger(__name__)
 
 IDLE_POLL_S = 0.02  # how often an idle thread looks for new rows (bounds alert latency)
+COUNTERS = ("published", "acked_records", "connects", "connect_failures", "puback_errors", "no_subscribers",
+            "commands", "commands_rejected")  # in health as sync.*
 
 
 class SyncService:
@@ -56,9 +57,7 @@ class SyncService:
         self.t_status, self.t_health = topics.status(p, site, dev), topics.health(p, site, dev)
         self.t_roster, self.t_cmd = topics.roster(p, site), topics.cmd(p, site, dev)
         self.roster = RosterDownlink(self.cfg.roster_key, store_path, site)
-        self.counters: Dict[str, int] = {"published": 0, "acked_records": 0, "connects": 0, "connect_failures": 0,
-                                         "puback_errors": 0, "no_subscribers": 0, "commands": 0,
-                                         "commands_rejected": 0}
+        self.counters: Dict[str, int] = dict.fromkeys(COUNTERS, 0)
         self.connected = threading.Event()
         self.last_error: Optional[str] = None
         self._stop = threading.Event()
@@ -71,7 +70,7 @@ class SyncService:
         self._holds = QueueHolds(QUEUES, self.cfg.backoff_min_s, self.cfg.backoff_max_s)
         self._lock = threading.Lock()
         self._started = time.monotonic()
-        self._backoff = Backoff(self.cfg.backoff_min_s, self.cfg.backoff_max_s)
+        self._backoff = ReconnectBackoff(self.cfg.backoff_min_s, self.cfg.backoff_max_s)
         self._open_outbox = open_outbox  # the benchmark swaps in batches from memory to time the rest
         self._outbox: Optional[Outbox] = None
         self._next_attempt = 0.0
@@ -163,6 +162,7 @@ class SyncService:
 
     def _drop_connection(self, reason: str) -> None:
         client, self._client = self._client, None
+        self._backoff.dropped(time.monotonic())
         self.connected.clear()
         with self._lock:
             self._inflight.clear()
@@ -187,7 +187,7 @@ class SyncService:
             self._drop_connection("")
             self._connect_failed(msg)
             return
-        self._backoff.reset()
+        self._backoff.connected(time.monotonic())
         self.counters["connects"] += 1
         self.last_error = None
         client.publish(self.t_status, topics.STATUS_ONLINE, qos=1, retain=True)
@@ -210,6 +210,7 @@ class SyncService:
             self.counters[self._holds.refuse(queue, first, count, reason, time.monotonic())] += 1
             return
         self._holds.passed(queue)
+        self._backoff.reset()  # this connection delivers: a recovery
         self._acked.append((queue, first, last))
         self.counters["acked_records"] += count
 
