@@ -30,6 +30,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import paho.mqtt.client as mqtt  # noqa: E402
+from paho.mqtt.packettypes import PacketTypes  # noqa: E402
+from paho.mqtt.properties import Properties  # noqa: E402
 
 from bench_link import ThrottledProxy  # noqa: E402
 from edge.outbox import Batch, Outbox, Row as OutboxRow  # noqa: E402
@@ -63,7 +65,7 @@ def _broker(workdir: str) -> Tuple[subprocess.Popen, int]:
     conf = os.path.join(workdir, "mosquitto.conf")
     with open(conf, "w") as f:
         f.write(f"user {os.environ.get('USER') or 'root'}\nlistener {port} 127.0.0.1\nallow_anonymous true\n"
-                "max_queued_messages 0\n")
+                "max_queued_messages 1\n")
     proc = subprocess.Popen(["/usr/sbin/mosquitto", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(200):
         try:
@@ -75,28 +77,28 @@ def _broker(workdir: str) -> Tuple[subprocess.Popen, int]:
     raise RuntimeError("mosquitto did not start")
 
 
-# The school's collector, in a process of its own: a broker with no subscriber answers
-# "no matching subscribers" and the gate keeps its records (edge.sync.hold), so every
-# passages message here, the sync's and the plain loop's, goes to this one subscriber.
-SINK = """
-import sys
-import paho.mqtt.client as mqtt
-client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-sink", protocol=mqtt.MQTTv5)
-client.on_subscribe = lambda *a: print("subscribed", flush=True)
-client.connect("127.0.0.1", int(sys.argv[1]))
-client.subscribe(sys.argv[2], 1)
-client.loop_forever()
-"""
+def _away_collector(port: int) -> None:
+    """A collector session that subscribes to every gate's passages, then goes away.
 
-
-def _sink(port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", SINK, str(port), topics.passages("gate-edge", "s1", "+")],
-                            stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    if proc.stdout.readline().strip() != "subscribed":
-        proc.kill()
-        raise RuntimeError("the bench's passages subscriber did not start")
-    return proc
+    A broker with no subscriber answers "no matching subscribers" and the gate keeps its
+    records (edge.sync.hold), so the messages need a subscriber, the sync's and the plain
+    loop's alike. An absent one costs these two cores nothing; the broker holds one message
+    for it (max_queued_messages 1) and drops the rest, as the old no-subscriber run did.
+    """
+    props = Properties(PacketTypes.CONNECT)
+    props.SessionExpiryInterval = 3600
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-collector", protocol=mqtt.MQTTv5)
+    subscribed = threading.Event()
+    client.on_subscribe = lambda *a: subscribed.set()
+    client.connect("127.0.0.1", port, clean_start=False, properties=props)
+    client.subscribe(topics.passages("gate-edge", "s1", "+"), 1)
+    deadline = time.monotonic() + 10
+    while not subscribed.is_set() and time.monotonic() < deadline:
+        client.loop(0.05)
+    if not subscribed.is_set():
+        raise RuntimeError("the bench's collector session did not subscribe")
+    client.disconnect()
+    client.loop(0.1)
 
 
 def _plain_paho(port: int, payloads: List[bytes], topic: str) -> float:
@@ -263,8 +265,8 @@ def _percentile(values: List[float], q: float) -> float:
 def bench_sync() -> List[Row]:
     workdir = tempfile.mkdtemp(prefix="bench-sync-")
     proc, port = _broker(workdir)
-    sink = _sink(port)
     try:
+        _away_collector(port)
         cfg = GateConfig(device=DeviceSettings(id="bench-1", site="s1"), mqtt=MqttSettings(port=port))
         assert cfg.mqtt is not None
         store = Store(os.path.join(workdir, "gate.db"), cfg.device, synchronous="NORMAL").open()
@@ -326,7 +328,6 @@ def bench_sync() -> List[Row]:
             ("sync: daemon start + 100k drain", daemon_s, "s"),
         ]
     finally:
-        sink.kill()
         proc.kill()
         proc.wait(10)
         shutil.rmtree(workdir, ignore_errors=True)
