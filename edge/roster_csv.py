@@ -92,16 +92,25 @@ def _header(fields: Optional[List[str]]) -> Tuple[List[str], List[str]]:
 
 def parse_text(text: str, site: str = "", version: int = 0) -> Dict[str, Any]:
     """CSV text -> snapshot dict; raises RosterError listing every problem with its row."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    names, errors = _header(next(reader, None))
+    # strict: a quote left open to the end of the file is an error, not one long last field.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        names, errors = _header(next(reader, None))
+        rows = [(reader.line_num, values) for values in reader]
+    except csv.Error as exc:
+        raise RosterError(f"line {reader.line_num}: {exc} (a stray double quote?)") from None
     if errors:
         raise RosterError("\n".join(errors))
     persons: List[Dict[str, Any]] = []
     seen_ids: Dict[str, int] = {}
     seen_cards: Dict[str, Tuple[int, str]] = {}
-    for values in reader:
-        row_no = reader.line_num
+    for row_no, values in rows:
         if not any(v.strip() for v in values):
+            continue
+        if any(("\n" in v or "\r" in v) and "," in v for v in values):
+            # A cell may hold a line break (Alt+Enter in Excel), but one holding whole rows
+            # is a stray quote that swallowed them: those people would silently go missing.
+            errors.append(f"row {row_no}: a field runs over several lines and holds commas (a stray double quote?)")
             continue
         if len(values) > len(names):
             errors.append(f"row {row_no}: {len(values)} fields but the header has {len(names)}")

@@ -105,3 +105,14 @@ def test_undecodable_file_is_rejected(tmp_path: Path) -> None:
 def test_missing_file_is_a_roster_error(tmp_path: Path) -> None:
     with pytest.raises(RosterError, match="cannot read roster"):
         read_csv(str(tmp_path / "absent.csv"))
+
+
+@pytest.mark.parametrize("rows, message", [
+    # A stray quote opens a field that swallows the next rows up to the next quote.
+    ('P1,"Zhang San,7A,C001\nP2,Li Si,7A,C002\nP3,Wang Wu,7A,C003\nP4,Zhao" Liu,7B,C004\n', "stray double quote"),
+    ('P1,"Zhang San,7A,C001\nP2,Li Si,7A,C002\nP3,Wang Wu",7A,C003\n', "runs over several lines"),
+    ('P1,Zhang San,7A,C001\nP2,"Li Si,7A,C002\nP3,Wang Wu,7A,C003\n', "stray double quote"),  # open to the end
+])
+def test_a_stray_quote_is_an_error_not_people_missing(rows: str, message: str) -> None:
+    with pytest.raises(RosterError, match=message):
+        parse_text("person_id,name,group,card\n" + rows + "P5,Sun Qi,7B,C005\n", site="s1", version=1)
