@@ -13,7 +13,7 @@ from drivers.base import BuildContext, CardReader, Light, ThermalSource
 from drivers.registry import build
 from edge.assembly import build_lane, load_gate_roster
 from edge.clock import SystemClock
-from edge.events import GuardInput
+from edge.events import GuardInput, RosterUpdate
 from edge.housekeeping import Housekeeping
 from edge.lane_thread import LaneThread
 from edge.notify import Notifier
@@ -83,6 +83,8 @@ class Daemon:
         writer = StoreWriter(store, on_written=seqs.remember)
         health = lambda: self._health(lane, readers, writer, chores, sync)  # noqa: E731 - late-bound
         sync = SyncService(cfg, cfg.store.path, health) if cfg.mqtt else None
+        if sync is not None:
+            sync.roster.on_applied = lambda version: self._roster_to_lane(events)
         chores = Housekeeping(Retention(cfg.store.path, cfg.store.retention_days, cfg.store.max_db_mb << 20),
                               cfg.store.maintenance_interval_min * 60.0, self.stop_event, health, cfg.store.path,
                               store_fault=lambda: writer.fault)
@@ -125,6 +127,14 @@ class Daemon:
             store.close()
             log.info("stopped: %d passages, %d frames", lane.counters["passages"], lane.counters["frames"])
         return 0
+
+    def _roster_to_lane(self, events: "queue.Queue[object]") -> None:
+        """On the sync thread, after a roster arrived and was stored: the lane decides from
+        it from its next event on (the same choice as at start: stored roster or CSV file)."""
+        try:
+            events.put(RosterUpdate(time.monotonic(), load_gate_roster(self.config)), timeout=5.0)
+        except queue.Full:
+            log.error("the lane takes no events: the new roster takes effect at the next start")
 
     def _health(self, lane, readers, writer, chores, sync) -> dict:
         """Facts for the retained health message (the sync thread adds backlog and its own)

@@ -35,7 +35,7 @@ class GuardInput:
 
 @dataclasses.dataclass(frozen=True)
 class RosterUpdate:
-    """A new roster snapshot (edge.roster.Roster) to decide from from now on."""
+    """A new roster snapshot (edge.roster.Roster, None: no roster) to decide from from now on."""
 
     t: float
     roster: Any

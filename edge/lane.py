@@ -85,7 +85,7 @@ class Lane:
                 listener.on_guard(event)
         elif isinstance(event, RosterUpdate):
             self.roster = event.roster
-            self.roster_loaded = len(event.roster) > 0
+            self.roster_loaded = event.roster is not None and len(event.roster) > 0
         else:
             raise TypeError(f"lane cannot handle {type(event).__name__}")
 

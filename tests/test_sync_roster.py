@@ -3,11 +3,14 @@ from __future__ import annotations
 import json
 import logging
 
+import paho.mqtt.client as mqtt
 import pytest
+from daemon_support import demo_config, running_daemon
 from sync_support import filled_store, gate_config, wait_for
 
 from edge import roster_store
 from edge.settings.fields import SecretRef
+from edge.settings.loader import load_config
 from edge.sync.roster_downlink import RosterDownlink
 from edge.sync.roster_sign import (
     RosterRejected,
@@ -97,3 +100,50 @@ def test_roster_downlink_over_broker(mosquitto, tmp_path):
     finally:
         sync.stop()
         store.close()
+
+
+def test_a_roster_received_by_the_running_daemon_is_what_its_lane_decides_from(mosquitto, tmp_path):
+    """The retained health message carries the lane's own roster version (daemon status)."""
+    key = tmp_path / "roster.key"
+    key.write_text("11" * 32 + "\n")
+    config = demo_config(tmp_path)
+    text = config.read_text().replace("port: 9", f"port: {mosquitto.port}\n  health_interval_s: 1\n"
+                                      f"  roster_key: {{file: {key}}}")
+    config.write_text(text)
+    site = load_config(str(config)).device.site
+    healths: list = []
+    sub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    sub.on_message = lambda c, u, m: healths.append(json.loads(m.payload))
+    sub.connect("127.0.0.1", mosquitto.port)
+    sub.subscribe(f"gate-edge/{site}/+/health", 1)
+    sub.loop_start()
+    try:
+        with running_daemon(config, tmp_path) as proc:
+            wait_for(lambda: healths and healths[-1]["status"]["roster_version"] is not None, 30, "first health")
+            newer = int(healths[-1]["status"]["roster_version"]) + 1000  # newer than the demo CSV file
+            publish_roster(snapshot(newer, site=site, persons=3), mosquitto.url, KEY, site, "gate-edge")
+            wait_for(lambda: healths[-1]["status"]["roster_version"] == newer, 20, "the lane on the new roster")
+            assert healths[-1]["roster_version"] == newer  # what is stored, the same
+        assert proc.returncode == 0, proc.stderr_text
+    finally:
+        sub.loop_stop()
+        sub.disconnect()
+
+
+def test_hostile_roster_messages_are_rejected_and_the_sync_goes_on(downlink):
+    dl = downlink
+    assert dl.handle(sign(snapshot(10), KEY))
+    hostile = [json.dumps({"alg": "HMAC-SHA256", "payload": "{}", "sig": "\u00e9" * 64}).encode(),  # non-ASCII sig
+               b"[" * 200_000 + b"]" * 200_000,  # nested too deep for json
+               json.dumps({"alg": "HMAC-SHA256", "payload": "[" * 100_000, "sig": "0" * 64}).encode()]
+    for message in hostile:
+        assert dl.handle(message) is False
+    assert dl.counters["rejected"] == 3 and dl.version == 10
+
+
+def test_roster_publish_says_so_when_the_broker_refuses_it(mosquitto_factory, tmp_path):
+    acl = tmp_path / "acl"
+    acl.write_text("topic read #\n")  # nobody may write the roster topic
+    broker = mosquitto_factory(f"acl_file {acl}\n")
+    with pytest.raises(PermissionError, match="refused the roster"):
+        publish_roster(snapshot(5), broker.url, KEY, "s1", "gate-edge")

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 ALG = "HMAC-SHA256"
 _HEX_KEY = re.compile(r"^[0-9a-fA-F]{32,}$")
+_HEX_SIG = re.compile(r"[0-9a-fA-F]{64}\Z")
 
 
 class RosterRejected(Exception):
@@ -49,8 +50,8 @@ def verify(message: bytes, key: bytes, site: str) -> Dict[str, Any]:
     """The snapshot inside a correctly signed envelope for this site, or RosterRejected."""
     try:
         env = json.loads(message.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise RosterRejected("malformed", f"not JSON ({exc})") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: nested too deep
+        raise RosterRejected("malformed", f"not JSON ({type(exc).__name__})") from None
     if not isinstance(env, dict) or "payload" not in env:
         raise RosterRejected("malformed", "no signed envelope")
     if "sig" not in env or not env.get("sig"):
@@ -60,13 +61,15 @@ def verify(message: bytes, key: bytes, site: str) -> Dict[str, Any]:
     payload, sig = env["payload"], env["sig"]
     if not isinstance(payload, str) or not isinstance(sig, str):
         raise RosterRejected("malformed", "payload and sig must be strings")
+    if not _HEX_SIG.match(sig):  # (compare_digest raises on non-ASCII text)
+        raise RosterRejected("bad_signature", "signature is not 64 hex digits")
     expected = hmac.new(key, payload.encode("utf-8"), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, sig.lower()):
         raise RosterRejected("bad_signature", "signature does not match the site key")
     try:
         snap = json.loads(payload)
-    except ValueError as exc:
-        raise RosterRejected("malformed", f"signed payload is not JSON ({exc})") from None
+    except (ValueError, RecursionError) as exc:
+        raise RosterRejected("malformed", f"signed payload is not JSON ({type(exc).__name__})") from None
     if not isinstance(snap, dict) or snap.get("v") != 1 or not isinstance(snap.get("version"), int) \
             or not isinstance(snap.get("persons"), list):
         raise RosterRejected("malformed", "snapshot needs v=1, an integer version and a persons list")
@@ -94,6 +97,7 @@ def publish_roster(snapshot: Dict[str, Any], broker_url: str, key: bytes, site: 
         connected.set()
 
     client.on_connect = on_connect
+    client.on_publish = lambda c, u, mid, reason, props: result.__setitem__("puback", reason)
     client.connect(host, port, 30)
     client.loop_start()
     try:
@@ -105,6 +109,10 @@ def publish_roster(snapshot: Dict[str, Any], broker_url: str, key: bytes, site: 
         info.wait_for_publish(timeout_s)
         if not info.is_published():
             raise TimeoutError(f"roster not acknowledged by {host}:{port} within {timeout_s} s")
+        # 0x10 "no matching subscribers" is fine here: the broker keeps it retained for the gates.
+        if result["puback"].is_failure:
+            raise PermissionError(f"broker {host}:{port} refused the roster: {result['puback']} "
+                                  f"(may this user write {topics.roster(prefix, site)}?)")
     finally:
         client.disconnect()
         client.loop_stop()
