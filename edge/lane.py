@@ -146,12 +146,15 @@ class Lane:
             fault = ScreeningResult(Verdict.FAULT, ("thermal_down",), None, None, {})
             self._emit([Pair(fault, card.t, card)])
             return
-        self._emit(self.pairer.add_card(card))
+        self._emit(self.pairer.add_card(card, self._measuring()))
+
+    def _measuring(self) -> bool:
+        """Someone is in view and not measured yet."""
+        return self.presence is not None and not self.presence.measured
 
     def _expire(self, t: float) -> None:
         self._check_silence(t)
-        measuring = self.presence is not None and not self.presence.measured
-        self._emit(self.pairer.expire(t, measuring))
+        self._emit(self.pairer.expire(t, self._measuring()))
 
     # -- devices -----------------------------------------------------------
     def _check_silence(self, t: float) -> None:

@@ -39,14 +39,16 @@ class Pairer:
         self.card: Optional[CardEvent] = None
         self.measured: Optional[Tuple[ScreeningResult, float]] = None
 
-    def add_card(self, card: CardEvent) -> List[Pair]:
+    def add_card(self, card: CardEvent, measuring: bool = False) -> List[Pair]:
+        """``measuring``: someone new is in view and not yet measured. Their card is theirs,
+        not the reading of whoever was measured before them and left without a tap."""
         done: List[Pair] = []
         if self.card is not None:
             if self.card.card_id == card.card_id:
                 return done  # the same card presented again before its passage ended
             done.append(Pair(None, None, self.card))  # an earlier card never got a measurement
             self.card = None
-        if self.measured is not None and card.t - self.measured[1] <= self.window_s:
+        if self.measured is not None and card.t - self.measured[1] <= self.window_s and not measuring:
             result, t_measured = self.measured
             self.measured = None
             done.append(Pair(result, t_measured, card))

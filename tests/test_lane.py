@@ -211,3 +211,17 @@ def test_silence_does_not_hide_a_real_unplug_warmup():
     lane.listeners.append(out)
     walk(lane, 5.0, canthus_c=36.2)
     assert out.records[-1].verdict is Verdict.FAULT and "warming_up" in out.records[-1].reasons
+
+
+def test_a_card_tapped_by_the_next_person_is_not_paired_with_the_reading_before_them():
+    # A is measured and walks on without a card; B steps in, taps at once, then is measured.
+    lane, out = make_lane(has_card_reader=True)
+    t = walk(lane, 0.0, canthus_c=36.2)  # A
+    assert out.records == [] and lane.pairer.measured is not None  # A's reading waits for a card
+    lane.handle(frame(SHAPE, [Person(canthus_c=38.6, distance_m=0.8)], t=t, seed=50))  # B in view
+    lane.handle(CardEvent(t + 0.01, "sim", "2000000001"))
+    walk(lane, t + 0.125, canthus_c=38.6)
+    lane.handle(Tick(t + 20))
+    a, b = out.records
+    assert (a.verdict, a.reasons, a.card) == (Verdict.RETRY, ("no_card",), None) and a.body_c < 37.0
+    assert (b.verdict, b.card, b.person_id) == (Verdict.FEVER, "2000000001", "S0001") and b.body_c >= 37.3
