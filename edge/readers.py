@@ -13,6 +13,8 @@ from edge.events import DeviceStatus
 log = logging.getLogger(__name__)
 
 READ_TIMEOUT_S = 0.5
+REOPEN_FIRST_S = 0.5  # pause before reopening a device whose read raised; doubles up to:
+REOPEN_MAX_S = 30.0
 
 
 class ReaderThread(threading.Thread):
@@ -33,12 +35,16 @@ class ReaderThread(threading.Thread):
         self._last_state: Union[DeviceState, None] = None
 
     def run(self) -> None:
-        try:
-            self.device.open()
-        except OSError as exc:
-            log.error("%s: cannot open: %s", self.role, exc)
+        self._open()
+        failures = 0
         while not self.stop_event.is_set():
-            item = self.device.read(READ_TIMEOUT_S)
+            try:
+                item = self.device.read(READ_TIMEOUT_S)
+            except Exception as exc:  # a driver or library error (cv2.error, ...) must not end the reader
+                failures += 1
+                self._failed(exc, failures)
+                continue
+            failures = 0
             self._report_state()
             if item is None:
                 continue
@@ -50,6 +56,26 @@ class ReaderThread(threading.Thread):
             else:
                 self.events.put(item)
         self.device.close()
+
+    def _open(self) -> None:
+        try:
+            self.device.open()
+        except Exception as exc:  # the driver reconnects on its own from read(); OSError is the usual case
+            log.error("%s: cannot open: %s", self.role, exc)
+
+    def _failed(self, exc: Exception, failures: int) -> None:
+        """The device is down for the lane (the guard sees a fault), then closed and opened
+        again after a growing pause."""
+        log.error("%s: read failed (%s: %s), reopening", self.role, type(exc).__name__, exc,
+                  exc_info=failures == 1)
+        self._last_state = DeviceState.DOWN
+        self.events.put(DeviceStatus(time.monotonic(), self.role, DeviceState.DOWN, f"{type(exc).__name__}: {exc}"))
+        try:
+            self.device.close()
+        except Exception as close_exc:  # closing a broken device may fail too; we reopen anyway
+            log.warning("%s: close after a failed read: %s", self.role, close_exc)
+        if not self.stop_event.wait(min(REOPEN_MAX_S, REOPEN_FIRST_S * 2 ** (failures - 1))):
+            self._open()
 
     def _report_state(self) -> None:
         state = self.device.state

@@ -57,10 +57,11 @@ class StoreWriter(threading.Thread):
                 record = self._pending[0]
             try:
                 seq = self.store.record_passage(record)  # type: ignore[attr-defined]
-            except (sqlite3.OperationalError, OSError) as exc:
+            except Exception as exc:  # disk full, I/O error, a corrupt file ("malformed"), a bug: never die silently
                 if self.fault is None:
-                    log.error("cannot write passage, keeping it queued and retrying: %s", exc)
-                self.fault = str(exc)
+                    log.error("cannot write passage, keeping it queued and retrying: %s", exc,
+                              exc_info=not isinstance(exc, (sqlite3.Error, OSError)))
+                self.fault = f"{type(exc).__name__}: {exc}" if not isinstance(exc, OSError) else str(exc)
                 with self._cond:
                     if self._stopping:
                         return

@@ -72,3 +72,30 @@ def test_disk_full_keeps_records_and_writes_them_when_space_returns(store, monke
     monos = [r[0] for r in db.execute("SELECT mono FROM passages ORDER BY seq")]
     assert monos == sorted(monos) == [float(i) for i in range(RECORDS)]  # in order, none doubled
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_corrupt_database_error_is_a_store_fault_not_a_dead_writer(store, monkeypatch):
+    """Any other SQLite error (here "database disk image is malformed", as from a failing SD
+    card) used to end the writer thread with no fault shown while records piled up."""
+    monkeypatch.setattr(edge.store_writer, "RETRY_S", 0.05)
+    real = store.record_passage
+    failures = [2]
+
+    def record_passage(record):
+        if failures[0] > 0:
+            failures[0] -= 1
+            raise sqlite3.DatabaseError("database disk image is malformed")
+        return real(record)
+
+    monkeypatch.setattr(store, "record_passage", record_passage)
+    writer = StoreWriter(store)
+    writer.start()
+    status = StatusCache(store, None, writer, lambda now: 0.0)
+    try:
+        writer.put(make_record(0, Verdict.PASS))
+        assert _wait(lambda: writer.fault is not None)
+        assert "malformed" in writer.fault and status.screen_extras()["flags"]
+        assert _wait(lambda: writer.written == 1 and writer.fault is None)
+        assert writer.is_alive()
+    finally:
+        writer.stop()
