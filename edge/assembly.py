@@ -48,12 +48,14 @@ def load_gate_roster(config: GateConfig) -> Optional[Roster]:
 
 
 def build_lane(config: GateConfig, accuracy: AccuracyClass, clock: Clock, roster: Optional[Roster],
-               has_card_reader: bool, sensor_started: Optional[float], warmup_minutes: float) -> Lane:
-    """``sensor_started`` None: the sensor is known to be warm (a recording)."""
+               has_card_reader: bool, sensor_started: Optional[float], warmup_minutes: float,
+               has_light: bool = False) -> Lane:
+    """``sensor_started`` None: the sensor is known to be warm (a recording). ``has_light``:
+    the light's state is one of the lane's devices (the daemon passes it on)."""
     analyzer = FrameAnalyzer(config.screening, accuracy)
     screener = Screener(config.screening, accuracy, sensor_started=sensor_started,
                         sensor_warmup_minutes=warmup_minutes)
     policy = Policy(config.policy, config.device)
     lane = Lane(config.lane, analyzer, screener, policy, roster, clock, has_card_reader,
-                local_time_in(config.device.timezone))
+                local_time_in(config.device.timezone), has_light)
     return lane

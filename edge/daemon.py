@@ -13,7 +13,7 @@ from drivers.base import BuildContext, CardReader, Light, ThermalSource
 from drivers.registry import build
 from edge.assembly import build_lane, load_gate_roster
 from edge.clock import SystemClock
-from edge.events import GuardInput, RosterUpdate
+from edge.events import DeviceStatus, GuardInput, RosterUpdate
 from edge.housekeeping import Housekeeping
 from edge.lane_thread import LaneThread
 from edge.notify import Notifier
@@ -75,10 +75,12 @@ class Daemon:
         events: "queue.Queue[object]" = queue.Queue(maxsize=EVENT_QUEUE)
         self.live.counts = _live_counts(store.counts_today())
         lane = build_lane(cfg, thermal.accuracy, SystemClock(), load_gate_roster(cfg), card is not None,
-                          sensor_started=time.monotonic(), warmup_minutes=thermal.warmup_minutes)
+                          sensor_started=time.monotonic(), warmup_minutes=thermal.warmup_minutes, has_light=True)
         self.live.devices = dict(lane.devices)  # the status bar shows them from the first frame
         light.open()
         signals = SignalController(cfg.signals, light)
+        signals.on_light_state = lambda state, detail: events.put(
+            DeviceStatus(time.monotonic(), "light", state, detail), timeout=1.0)
         seqs = _RecentSeqs()
         writer = StoreWriter(store, on_written=seqs.remember)
         health = lambda: self._health(lane, readers, writer, chores, sync)  # noqa: E731 - late-bound

@@ -46,7 +46,8 @@ class _Presence:
 
 class Lane:
     def __init__(self, settings: LaneSettings, analyzer: Any, screener: Any, policy: Any, roster: Any,
-                 clock: Clock, has_card_reader: bool, local_time: Callable[[float], Any]) -> None:
+                 clock: Clock, has_card_reader: bool, local_time: Callable[[float], Any],
+                 has_light: bool = False) -> None:
         self.settings = settings
         self.analyzer = analyzer
         self.screener = screener
@@ -60,6 +61,8 @@ class Lane:
         self.devices: Dict[str, DeviceState] = {"thermal": DeviceState.OK}
         if has_card_reader:
             self.devices["card"] = DeviceState.OK
+        if has_light:
+            self.devices["light"] = DeviceState.OK  # shown to the guard; decisions do not wait on it
         self.presence: Optional[_Presence] = None
         self.listeners: List[LaneListener] = []
         self.counters: Dict[str, int] = {"frames": 0, "passages": 0, "blips": 0, "thermal_silences": 0}

@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Callable, Dict, Optional, Tuple
 
-from drivers.base import OFF, Lamps, Light
+from drivers.base import OFF, DeviceState, Lamps, Light
 from edge.settings.signals import LightPattern, SignalSettings
 from edge.verdict import Verdict
 
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 #: long. The pattern itself has no end because it also marks a device that is down,
 #: and that lasts exactly as long as the device fault, not as the verdict.
 FAULT_VERDICT_S = 5.0
+LIGHT_POLL_S = 1.0  # how often a steady light's own state is looked at
 
 
 def pattern_for(settings: SignalSettings, verdict: Verdict) -> LightPattern:
@@ -72,6 +73,10 @@ class SignalController:
         self._since = 0.0
         self._fault = False
         self.current: Lamps = OFF
+        # Called on this thread when the light's own state changes (a relay unplugged, GPIO
+        # lost): the daemon hands it to the lane, so the guard sees the light as a device.
+        self.on_light_state: Callable[[DeviceState, str], None] = lambda state, detail: None
+        self._light_state: Optional[DeviceState] = None
 
     # -- called from other threads (only enqueue) ---------------------------------
     def show(self, verdict: Verdict) -> None:
@@ -106,7 +111,9 @@ class SignalController:
             self._command(kind, value)
             lamps, wait = self.lamps_now()
             self._apply(lamps)
-            wait = max(wait, 0.005)
+            self._watch_light()
+            # Also wakes a steady light now and then: a light can fail without being written to.
+            wait = min(max(wait, 0.005), LIGHT_POLL_S)
 
     def _command(self, kind: str, value: object) -> None:
         now = self.clock()
@@ -134,6 +141,17 @@ class SignalController:
             lamps, wait = lamps_at(dataclasses.replace(self.settings.fault, seconds=0.0), now)
             return lamps or OFF, wait
         return OFF, math.inf
+
+    def _watch_light(self) -> None:
+        state = self.light.state
+        if state is self._light_state:
+            return
+        try:
+            self.on_light_state(state, self.light.state_detail)
+        except Exception as exc:  # (the lane's queue full): told again at the next poll
+            log.warning("light state %s not passed on: %s", state.value, exc)
+            return
+        self._light_state = state
 
     def _apply(self, lamps: Lamps) -> None:
         if lamps == self.current:

@@ -225,3 +225,16 @@ def test_a_card_tapped_by_the_next_person_is_not_paired_with_the_reading_before_
     a, b = out.records
     assert (a.verdict, a.reasons, a.card) == (Verdict.RETRY, ("no_card",), None) and a.body_c < 37.0
     assert (b.verdict, b.card, b.person_id) == (Verdict.FEVER, "2000000001", "S0001") and b.body_c >= 37.3
+
+
+def test_the_light_is_one_of_the_devices_the_guard_sees():
+    settings = ScreeningSettings()
+    lane = Lane(LaneSettings(), FrameAnalyzer(settings, AccuracyClass.SCREENING),
+                Screener(settings, AccuracyClass.SCREENING), Policy(PolicySettings(), DeviceSettings()),
+                None, lambda t: (1.7e9 + t, True), False, local_time_in("Asia/Shanghai"), has_light=True)
+    out = Collect()
+    lane.listeners.append(out)
+    lane.handle(DeviceStatus(1.0, "light", DeviceState.RECONNECTING, "relay board unplugged"))
+    assert out.devices[-1] == {"thermal": DeviceState.OK, "light": DeviceState.RECONNECTING}
+    lane.handle(DeviceStatus(2.0, "light", DeviceState.OK, ""))
+    assert out.devices[-1]["light"] is DeviceState.OK

@@ -4,7 +4,8 @@ from __future__ import annotations
 import math
 import time
 
-from drivers.base import BuildContext, Lamps
+import edge.signals
+from drivers.base import BuildContext, DeviceState, Lamps
 from drivers.light.log import LogLight, Options
 from edge.settings.signals import LightPattern, SignalSettings
 from edge.signals import SignalController, lamps_at
@@ -94,3 +95,38 @@ def test_log_light_history_is_bounded():
     for i in range(HISTORY * 3):
         light.apply(Lamps(red=bool(i % 2)))
     assert len(light.history) == HISTORY and light.history[-1] == Lamps(red=True)
+
+
+class FlakyLight(LogLight):
+    """The log light, with its state set by the test as a relay's driver would set it."""
+
+    def unplug(self) -> None:
+        self._set_state(DeviceState.RECONNECTING, "relay board unplugged")
+
+    def replug(self) -> None:
+        self._set_state(DeviceState.OK)
+
+
+def test_a_steady_light_that_fails_is_reported_and_so_is_its_return(monkeypatch):
+    monkeypatch.setattr(edge.signals, "LIGHT_POLL_S", 0.02)
+    light = FlakyLight(Options(), BuildContext("light"))
+    light.open()
+    ctl = SignalController(SignalSettings(), light)
+    states = []
+    ctl.on_light_state = lambda state, detail: states.append((state, detail))
+    ctl.start()
+    try:
+        assert _until(lambda: states == [(DeviceState.OK, "")])
+        light.unplug()  # nothing is written to it meanwhile: only the poll can see it
+        assert _until(lambda: states[-1] == (DeviceState.RECONNECTING, "relay board unplugged"))
+        light.replug()
+        assert _until(lambda: states[-1][0] is DeviceState.OK and len(states) == 3)
+    finally:
+        ctl.stop()
+
+
+def _until(predicate, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not predicate():
+        time.sleep(0.01)
+    return predicate()

@@ -108,7 +108,7 @@ def test_daemon_state_shows_in_status(tmp_path):
     err = proc.stderr_text
     assert proc.returncode == 0, err
     assert "daemon: running" in running.stdout, running.stdout + running.stderr
-    assert "devices      card ok, thermal ok" in running.stdout
+    assert "devices      card ok, light ok, thermal ok" in running.stdout  # the light is a device too
     assert "sync         offline" in running.stdout
     after = _status(config)
     assert "daemon: stopped" in after.stdout
