@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 VISITOR_KEY = "guard_key"
 
 
+def _thermal_down() -> ScreeningResult:
+    """Nobody can be screened: the guard must take the temperature by hand."""
+    return ScreeningResult(Verdict.FAULT, ("thermal_down",), None, None, {})
+
+
 class LaneListener(Protocol):
     def on_passage(self, record: PassageRecord, person: Any) -> None: ...
 
@@ -145,9 +150,7 @@ class Lane:
     # -- cards --------------------------------------------------------------
     def _card(self, card: CardEvent) -> None:
         if self.devices.get("thermal") is not DeviceState.OK:
-            # Nobody can be screened: the guard must take the temperature by hand.
-            fault = ScreeningResult(Verdict.FAULT, ("thermal_down",), None, None, {})
-            self._emit([Pair(fault, card.t, card)])
+            self._emit([Pair(_thermal_down(), card.t, card)])
             return
         self._emit(self.pairer.add_card(card, self._measuring()))
 
@@ -188,6 +191,11 @@ class Lane:
             self.presence = None  # a half-seen person cannot be measured any more
         for listener in self.listeners:
             listener.on_devices(dict(self.devices))
+        if status.role == "thermal" and status.state is not DeviceState.OK and self.pairer.card is not None:
+            # A card waiting for a measurement that cannot come: the guard measures by hand
+            # now, as for a card tapped while the sensor is down (not a RETRY when it expires).
+            card, self.pairer.card = self.pairer.card, None
+            self._emit([Pair(_thermal_down(), card.t, card)])
 
     # -- decision -------------------------------------------------------------
     def _emit(self, pairs: List[Pair]) -> None:

@@ -238,3 +238,13 @@ def test_the_light_is_one_of_the_devices_the_guard_sees():
     assert out.devices[-1] == {"thermal": DeviceState.OK, "light": DeviceState.RECONNECTING}
     lane.handle(DeviceStatus(2.0, "light", DeviceState.OK, ""))
     assert out.devices[-1]["light"] is DeviceState.OK
+
+
+def test_a_card_waiting_when_the_sensor_goes_down_is_a_fault_at_once_not_a_retry_later():
+    lane, out = make_lane(has_card_reader=True)
+    lane.handle(CardEvent(0.0, "sim", "2000000001"))  # tapped, then the sensor goes before the measurement
+    walk(lane, 0.1, canthus_c=36.2, frames=2, empty_after=0)
+    lane.handle(DeviceStatus(0.5, "thermal", DeviceState.DOWN, "unplugged"))
+    assert [(r.verdict, r.reasons, r.person_id) for r in out.records] == [(Verdict.FAULT, ("thermal_down",), "S0001")]
+    lane.handle(Tick(20.0))
+    assert len(out.records) == 1  # and no RETRY 'no_measurement' afterwards
