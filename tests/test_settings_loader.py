@@ -185,3 +185,10 @@ def test_demo_config_equals_the_packaged_default() -> None:
     assert (default.mqtt.host, default.mqtt.port) == ("127.0.0.1", 1883)
     assert default.policy.roster_file == "config/roster.demo.csv"
     assert (REPO / default.policy.roster_file).is_file()
+
+
+def test_only_the_fever_light_may_wait_for_an_acknowledgement() -> None:
+    assert errors("signals:\n  pass:\n    seconds: 0\n") == [
+        "gate.yaml:2: signals: pass.seconds is 0 (until acknowledged), but only a fever is acknowledged: "
+        "give pass a duration in seconds"]
+    assert load_config_text("signals:\n  fever:\n    seconds: 0\n", "gate.yaml").signals.fever.seconds == 0

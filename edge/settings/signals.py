@@ -13,7 +13,7 @@ class LightPattern:
 
     lamps: List[str] = setting(factory=list, doc="Lamps to light: red, yellow, green, buzzer.")
     blink_hz: float = setting(0.0, min=0, max=10, doc="0 = steady; otherwise blink at this rate.")
-    seconds: float = setting(2.0, min=0, max=3600, doc="How long the pattern lasts; 0 = until acknowledged.")
+    seconds: float = setting(2.0, min=0, max=3600, doc="How long the pattern lasts; 0 = until acknowledged (fever only).")
     buzzer_seconds: float = setting(0.0, min=0, max=3600, doc="Buzzer time within the pattern (0 = as long as the pattern, when 'buzzer' is in lamps).")
 
     def __post_init__(self) -> None:
@@ -36,3 +36,12 @@ class SignalSettings:
     deny: LightPattern = setting(factory=_pattern(["yellow", "red"], 0, 3), doc="Verdict 'deny'.")
     fault: LightPattern = setting(factory=_pattern(["yellow"], 1, 0), doc="A required device is down: lasts while the fault does.")
     fever_timeout_s: float = setting(120.0, min=0, max=3600, doc="Fever pattern ends after this if nobody acknowledges (0 = never).")
+
+    def __post_init__(self) -> None:
+        # The guard's acknowledgement ends only the fever pattern: 0 (until acknowledged) on
+        # another verdict would keep its light on for good and hide the fault pattern.
+        endless = [name for name, pattern in (("pass", self.pass_), ("retry", self.retry), ("deny", self.deny))
+                   if pattern.seconds == 0]
+        if endless:
+            raise ValueError(f"{endless[0]}.seconds is 0 (until acknowledged), but only a fever is acknowledged: "
+                             f"give {endless[0]} a duration in seconds")
