@@ -191,11 +191,12 @@ class Lane:
             self.presence = None  # a half-seen person cannot be measured any more
         for listener in self.listeners:
             listener.on_devices(dict(self.devices))
-        if status.role == "thermal" and status.state is not DeviceState.OK and self.pairer.card is not None:
+        if status.role == "thermal" and status.state is not DeviceState.OK:
             # A card waiting for a measurement that cannot come: the guard measures by hand
             # now, as for a card tapped while the sensor is down (not a RETRY when it expires).
-            card, self.pairer.card = self.pairer.card, None
-            self._emit([Pair(_thermal_down(), card.t, card)])
+            card = self.pairer.take_card()
+            if card is not None:
+                self._emit([Pair(_thermal_down(), card.t, card)])
 
     # -- decision -------------------------------------------------------------
     def _emit(self, pairs: List[Pair]) -> None:

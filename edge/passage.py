@@ -68,6 +68,11 @@ class Pairer:
         self.measured = (result, t)
         return done
 
+    def take_card(self) -> Optional[CardEvent]:
+        """The card waiting for a measurement, no longer waiting (the sensor went down)."""
+        card, self.card = self.card, None
+        return card
+
     def expire(self, t: float, measuring: bool) -> List[Pair]:
         """Passages whose partner did not come within the window."""
         return self._expire_card(t, measuring, force=False) + self._expire_measured(t, force=False)
