@@ -110,6 +110,7 @@ class Device(abc.ABC):
         self._state = DeviceState.DOWN
         self._state_detail = "not opened"
         self._state_lock = threading.Lock()
+        self._outages = 0
         #: Event counters (frames, malformed, reconnects, ...), read by health reports.
         self.counters: Dict[str, int] = {}
 
@@ -122,8 +123,16 @@ class Device(abc.ABC):
     def state_detail(self) -> str:
         return self._state_detail
 
+    @property
+    def outages(self) -> int:
+        """How many times the device has left ``ok`` since it was built. A driver may lose
+        and regain its device inside one ``read()``; the reader sees this count move."""
+        return self._outages
+
     def _set_state(self, state: DeviceState, detail: str = "") -> None:
         with self._state_lock:
+            if self._state is DeviceState.OK and state is not DeviceState.OK:
+                self._outages += 1
             self._state = state
             self._state_detail = detail
 

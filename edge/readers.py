@@ -33,6 +33,7 @@ class ReaderThread(threading.Thread):
         self.stop_event = stop
         self.dropped_frames = 0
         self._last_state: Union[DeviceState, None] = None
+        self._last_outages = 0
 
     def run(self) -> None:
         self._open()
@@ -78,7 +79,13 @@ class ReaderThread(threading.Thread):
             self._open()
 
     def _report_state(self) -> None:
-        state = self.device.state
+        state, outages = self.device.state, self.device.outages
+        if outages != self._last_outages and state is self._last_state is DeviceState.OK:
+            # Lost and found again inside one read(): the lane still has to hear of it (a
+            # sensor that was unplugged lost power and warms up again).
+            self.events.put(DeviceStatus(time.monotonic(), self.role, DeviceState.DOWN, "reconnected during a read"))
+            self._last_state = DeviceState.DOWN
+        self._last_outages = outages
         if state is not self._last_state:
             self._last_state = state
             self.events.put(DeviceStatus(time.monotonic(), self.role, state, self.device.state_detail))

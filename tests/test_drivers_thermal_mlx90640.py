@@ -167,16 +167,20 @@ def test_unplug_and_replug_recovers_within_two_seconds(rig):
     assert emu.streaming.is_set()
 
 
-def test_reader_thread_reports_reconnecting_then_frames_again(tmp_path):
-    """Through the daemon's reader thread the lane is told reconnecting (its fault), then ok."""
+@pytest.fixture
+def reader(tmp_path):
+    """The daemon's reader thread on the driver on a pty with a streaming emulator:
+    (pty device, driver, wait_for(predicate, limit) -> the first matching event or None,
+    states: every DeviceStatus state seen, in order)."""
     dev = PtyDevice(tmp_path / "usb-GY-MCU90640-if00-port0")
     emu = Mlx90640Emulator(dev)
     emu.start()
     driver = Mlx90640Uart(Options(port=str(dev.path)), BuildContext("thermal"))
-    events: queue.Queue = queue.Queue(maxsize=8)
+    events: queue.Queue = queue.Queue(maxsize=64)
     stop = threading.Event()
     thread = ReaderThread("thermal", driver, events, stop)
     thread.start()
+    states: list = []
 
     def wait_for(kind, limit=3.0):
         deadline = time.monotonic() + limit
@@ -185,23 +189,42 @@ def test_reader_thread_reports_reconnecting_then_frames_again(tmp_path):
                 item = events.get(timeout=0.05)
             except queue.Empty:
                 continue
+            if isinstance(item, DeviceStatus):
+                states.append(item.state)
             if kind(item):
                 return item
         return None
 
-    try:
-        assert wait_for(lambda e: isinstance(e, ThermalFrame)) is not None
-        dev.unplug()
-        down = wait_for(lambda e: isinstance(e, DeviceStatus) and e.state is not DeviceState.OK)
-        assert down is not None and down.role == "thermal" and down.state is DeviceState.RECONNECTING
-        dev.plug()
-        t0 = time.monotonic()
-        back = wait_for(lambda e: isinstance(e, DeviceStatus) and e.state is DeviceState.OK)
-        assert back is not None and time.monotonic() - t0 < 2.0
-        frame = wait_for(lambda e: isinstance(e, ThermalFrame))
-        assert frame is not None and frame.celsius[0, 0] == pytest.approx(36.5)
-    finally:
-        stop.set()
-        thread.join(timeout=3)
-        emu.stop()
-        dev.close()
+    yield dev, driver, wait_for, states
+    stop.set()
+    thread.join(timeout=3)
+    emu.stop()
+    dev.close()
+
+
+def test_reader_thread_reports_reconnecting_then_frames_again(reader):
+    """Through the daemon's reader thread the lane is told reconnecting (its fault), then ok."""
+    dev, _driver, wait_for, _states = reader
+    assert wait_for(lambda e: isinstance(e, ThermalFrame)) is not None
+    dev.unplug()
+    down = wait_for(lambda e: isinstance(e, DeviceStatus) and e.state is not DeviceState.OK)
+    assert down is not None and down.role == "thermal" and down.state is DeviceState.RECONNECTING
+    dev.plug()
+    t0 = time.monotonic()
+    back = wait_for(lambda e: isinstance(e, DeviceStatus) and e.state is DeviceState.OK)
+    assert back is not None and time.monotonic() - t0 < 2.0
+    frame = wait_for(lambda e: isinstance(e, ThermalFrame))
+    assert frame is not None and frame.celsius[0, 0] == pytest.approx(36.5)
+
+
+def test_a_replug_inside_one_read_still_reaches_the_lane_as_an_outage(reader):
+    """Unplugged and plugged back at once: the driver reconnects inside one read(), yet the
+    lane must hear that the sensor was down (it lost power and warms up again)."""
+    dev, driver, wait_for, states = reader
+    assert wait_for(lambda e: isinstance(e, ThermalFrame)) is not None
+    states.clear()
+    dev.replug()
+    assert wait_for(lambda e: isinstance(e, ThermalFrame) and driver.outages == 1) is not None
+    assert wait_for(lambda e: states[-1:] == [DeviceState.OK], 1.0) is not None
+    assert states[0] is not DeviceState.OK and states[-1] is DeviceState.OK, states
+    assert driver.counters["reconnects"] == 1

@@ -24,6 +24,7 @@ class FailingCard:
         self.reads = 0
         self.state = DeviceState.OK
         self.state_detail = ""
+        self.outages = 0
 
     def open(self) -> None:
         self.opened += 1
