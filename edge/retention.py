@@ -2,7 +2,8 @@
 
 One run: purge synced passages older than the retention period; hold the data under the
 size cap (oldest synced first, then oldest unsynced pass/deny records, never an unsynced
-fever or fault); checkpoint the WAL; VACUUM when enough pages are free to be worth it.
+fever or fault, nor a passage whose secondary check has not reached the school);
+checkpoint the WAL; VACUUM when enough pages are free to be worth it.
 
 A passage is synced when neither outbox table holds a row with its seq: its record and
 any secondary check on it were acknowledged by the broker. Work is done in batches of one
@@ -36,7 +37,10 @@ VACUUM_MIN_FREE_SHARE = 0.25
 
 _SYNCED = ("NOT EXISTS (SELECT 1 FROM outbox_passages b WHERE b.seq = passages.seq)"
            " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.seq = passages.seq)")
-_NOT_ALERT = "verdict NOT IN ({})".format(",".join(f"'{v.value}'" for v in ALERT_VERDICTS))
+# Unsynced rows the size cap may drop: pass/deny passages with no secondary check waiting to
+# be sent (a reading a guard typed in is health data, like an alert).
+_DROPPABLE_UNSYNCED = ("verdict NOT IN ({}) AND NOT EXISTS (SELECT 1 FROM outbox c WHERE c.seq = passages.seq"
+                       " AND c.kind = 'record')").format(",".join(f"'{v.value}'" for v in ALERT_VERDICTS))
 
 
 @dataclasses.dataclass
@@ -46,7 +50,7 @@ class RetentionReport:
     dropped_unsynced: int = 0  # never reached the school: dropped to stay under the size cap
     used_bytes: int = 0  # data in the database after the run (pages in use)
     file_bytes: int = 0
-    over_cap: bool = False  # still over the cap: what is left is unsynced alerts only
+    over_cap: bool = False  # still over the cap: what is left is unsynced alerts and checks only
     vacuumed: bool = False
     checkpoint_busy: bool = False
 
@@ -134,8 +138,9 @@ class Retention:
             wanted = max(1, math.ceil((used - target) / max(1.0, used / rows)))
             synced = self._delete_where(conn, _SYNCED, wanted)
             # Months offline: records that never reached the school go before the disk
-            # fills and the gate stops recording at all. Alerts stay whatever it costs.
-            unsynced = self._delete_where(conn, _NOT_ALERT, wanted - synced) if synced < wanted else 0
+            # fills and the gate stops recording at all. Alerts and unsent secondary checks
+            # stay whatever it costs.
+            unsynced = self._delete_where(conn, _DROPPABLE_UNSYNCED, wanted - synced) if synced < wanted else 0
             report.dropped_synced += synced
             report.dropped_unsynced += unsynced
             if synced + unsynced == 0:
@@ -180,5 +185,6 @@ class Retention:
             log.warning("size cap: %d unsynced pass/deny passages dropped before reaching the school",
                         report.dropped_unsynced)
         if report.over_cap:
-            log.error("database over its %d MB cap with only unsynced alerts left: nothing more is dropped",
+            log.error("database over its %d MB cap with only unsynced alerts and secondary checks left: "
+                      "nothing more is dropped",
                       self.max_db_bytes >> 20)

@@ -130,6 +130,29 @@ def test_size_cap_never_drops_an_unsynced_fever(tmp_path):
     _healthy(conn)
 
 
+def test_size_cap_keeps_a_passage_whose_secondary_check_is_not_sent(tmp_path):
+    """A reading the guard typed in for a pass/deny passage is health data: while it waits
+    for the school, the size cap keeps it and its passage, however old."""
+    path = str(tmp_path / "offline.db")
+    _build(path, 40_000, 1)
+    store = Store(path, DeviceSettings(id="g1", site="s1")).open()
+    kept = [r[0] for r in store.conn.execute("SELECT seq FROM passages WHERE verdict!='fever' ORDER BY seq LIMIT 3")]
+    for seq in kept:
+        store.add_secondary_check(seq, 37.9, "keypad")
+    store.close()
+    conn = sqlite3.connect(path)
+    used, _ = used_bytes(conn)
+    report = Retention(path, retention_days=1, max_db_bytes=int(used * 0.8)).run(now=NOW)
+    assert report.dropped_unsynced > 10_000
+    assert [r[0] for r in conn.execute(f"SELECT seq FROM passages WHERE seq IN ({','.join(map(str, kept))})")] == kept
+    assert conn.execute("SELECT COUNT(*) FROM secondary_checks WHERE value_c = 37.9").fetchone()[0] == 3
+    assert conn.execute("SELECT COUNT(*) FROM outbox WHERE kind = 'record'").fetchone()[0] == 3
+    # The oldest passages without a waiting check went, as before.
+    assert conn.execute(f"SELECT MIN(seq) FROM passages WHERE verdict != 'fever' AND seq > {kept[-1]}"
+                        ).fetchone()[0] > 10_000
+    _healthy(conn)
+
+
 def test_cap_below_the_unsynced_fevers_reports_over_cap_and_drops_no_fever(tmp_path):
     path = str(tmp_path / "fevers.db")
     _build(path, 4_000, 1)

@@ -14,7 +14,7 @@ class StoreSettings:
     max_db_mb: int = setting(1024, min=1, max=1_000_000,
                              doc="Cap on the data held in the database (MB). Above it the oldest synced passages"
                                  " are dropped first, then the oldest unsynced non-alert ones; an unsynced fever or"
-                                 " fault record is never dropped.")
+                                 " fault record, or one with an unsent secondary check, is never dropped.")
     maintenance_interval_min: float = setting(60.0, min=1, max=1440,
                                               doc="Minutes between retention runs (purge, size cap, WAL checkpoint,"
                                                   " VACUUM when worthwhile).")
