@@ -221,7 +221,8 @@ class Lane:
                 person = self.roster.lookup(pair.card.card_id)
             decision = self.policy.decide(person, None if visitor else pair.card, self.local_time(wall),
                                           roster_loaded=self.roster_loaded, visitor=visitor,
-                                          roster_version=self.roster.version if self.roster is not None else None)
+                                          roster_version=self.roster.version if self.roster is not None else None,
+                                          clock_ok=clock_ok)
             policy_facts = dict(decision.facts)
             if decision.soft:
                 policy_facts["soft"] = list(decision.soft)

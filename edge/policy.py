@@ -7,6 +7,12 @@ happens here. Screening (fever) is combined with this decision by the lane
 Dates are compared as calendar days in the device time zone: ``return_from`` is the
 first day a person may return, ``exit_approved_until`` the last day an exit is
 approved, ``quarantine_until`` the last day of quarantine.
+
+A Pi has no real-time clock: until NTP synchronizes (days, on a gate without network)
+its date is whatever the last shutdown left, so it runs behind. A behind date can only
+make a return or a quarantine look not yet over (the guard checks); but it makes an
+expired exit approval look valid. So in exit mode an approval that holds only by an
+unsynchronized date is flagged ``date_unverified`` (policy.unverified_date).
 """
 from __future__ import annotations
 
@@ -28,7 +34,7 @@ MODES = ("entry", "exit", "dorm", "family_area")
 #: Which checks a mode applies, in the order their reasons are listed.
 CHECKS: Dict[str, Tuple[str, ...]] = {
     "entry": ("quarantine", "health_card", "return_batch"),
-    "exit": ("exit_approval",),
+    "exit": ("exit_approval", "unverified_date"),
     "dorm": ("residence", "quarantine", "health_card"),
     "family_area": ("residence", "quarantine"),
 }
@@ -57,6 +63,11 @@ def _exit_approval(p: Person, today: dt.date, settings: PolicySettings) -> Optio
     return None if ok else "exit_not_approved"
 
 
+def _unverified_date(p: Person, today: dt.date, settings: PolicySettings) -> Optional[str]:
+    """Asked only while the clock is not synchronized: an approval valid by that date."""
+    return "date_unverified" if _exit_approval(p, today, settings) is None else None
+
+
 def _quarantine(p: Person, today: dt.date, settings: PolicySettings) -> Optional[str]:
     return "quarantine" if p.quarantine_until is not None and today <= p.quarantine_until else None
 
@@ -74,9 +85,10 @@ def _residence(p: Person, today: dt.date, settings: PolicySettings) -> Optional[
 
 
 RULES: Dict[str, Callable[[Person, dt.date, PolicySettings], Optional[str]]] = {
-    "return_batch": _return_batch, "exit_approval": _exit_approval, "quarantine": _quarantine,
-    "health_card": _health_card, "residence": _residence,
+    "return_batch": _return_batch, "exit_approval": _exit_approval, "unverified_date": _unverified_date,
+    "quarantine": _quarantine, "health_card": _health_card, "residence": _residence,
 }
+LEVELS = ("off", "soft", "hard")  # mildest first
 
 
 def resolve_mode(settings: PolicySettings, device: DeviceSettings) -> str:
@@ -108,7 +120,8 @@ class Policy:
 
     def decide(self, person: Optional[Person], card: Optional[CardEvent], now: dt.datetime,
                roster_loaded: bool = True, visitor: bool = False,
-               roster_version: Optional[Union[int, str]] = None) -> PolicyDecision:
+               roster_version: Optional[Union[int, str]] = None, clock_ok: bool = True) -> PolicyDecision:
+        """``clock_ok`` false: ``now`` comes from a clock NTP has not synchronized."""
         facts: Dict[str, Any] = {"mode": self.mode}
         if roster_version is not None:
             facts["roster_version"] = roster_version
@@ -123,7 +136,7 @@ class Policy:
         hard: List[str] = []
         soft: List[str] = []
         for check in CHECKS[self.mode]:
-            level = getattr(self.settings, check)
+            level = self._level(check, clock_ok)
             if level == "off":
                 continue
             code = RULES[check](person, today, self.settings)
@@ -135,6 +148,14 @@ class Policy:
             elif code == "return_not_open":
                 facts["return_from"] = person.return_from.isoformat()  # type: ignore[union-attr]
         return self._finish(hard, soft, facts)
+
+    def _level(self, check: str, clock_ok: bool) -> str:
+        if check != "unverified_date":
+            return str(getattr(self.settings, check))
+        if clock_ok:
+            return "off"
+        # Never stricter than the approval check itself (soft approvals: a flag at most).
+        return min(self.settings.unverified_date, self.settings.exit_approval, key=LEVELS.index)
 
     def _visitor(self, card: Optional[CardEvent], facts: Dict[str, Any]) -> PolicyDecision:
         extra = (card.extra or {}) if card is not None else {}

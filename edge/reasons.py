@@ -38,6 +38,7 @@ _ALL = [
     Reason("no_roster", "未加载名单", "No roster loaded"),
     Reason("return_not_open", "未经学校批准不得提前返校", "Return batch not open yet: no early return"),
     Reason("exit_not_approved", "非经批准不得离开校园", "No exit approval: may not leave campus"),
+    Reason("date_unverified", "设备时间未校准 请人工核验离校批准", "Clock not synchronized: check the exit approval"),
     Reason("quarantine", "隔离观察期未满 不得通行", "Under quarantine: may not pass"),
     Reason("health_card_missing", "未填报健康卡", "Health card not filled in"),
     Reason("health_card_abnormal", "健康卡异常 请联系校医", "Health card abnormal: see the school doctor"),

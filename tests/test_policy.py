@@ -201,3 +201,29 @@ def test_fixture_roster_denies_exactly_the_listed_cards(mode: str) -> None:
     all_codes = {code for _, code in DENIALS.values()}
     assert {"return_not_open", "exit_not_approved", "quarantine", "health_card_missing", "health_card_abnormal",
             "not_dorm_resident", "not_area_resident"} == all_codes
+
+
+# An unsynchronized clock runs behind (a Pi restores its last shutdown's date): only an
+# exit approval can be wrongly valid by it.
+@pytest.mark.parametrize("approval,unverified,expected", [
+    ("hard", "hard", (False, ("date_unverified",), ())),
+    ("hard", "soft", (True, ("date_unverified",), ("date_unverified",))),
+    ("hard", "off", (True, (), ())),
+    ("soft", "hard", (True, ("date_unverified",), ("date_unverified",))),  # never stricter than the approval
+    ("off", "hard", (True, (), ())),
+])
+def test_exit_approval_valid_only_by_an_unsynchronized_date(approval, unverified, expected) -> None:
+    p = policy("exit", exit_approval=approval, unverified_date=unverified)
+    d = p.decide(good(exit_approved_until=TODAY + 5 * D), None, NOW, clock_ok=False)
+    assert (d.allowed, d.reasons, d.soft) == expected
+    assert p.decide(good(exit_approved_until=TODAY + 5 * D), None, NOW).allowed  # synchronized: passes
+
+
+def test_unsynchronized_clock_leaves_expired_approvals_and_other_modes_as_they_were() -> None:
+    exit_policy = policy("exit")
+    expired = exit_policy.decide(good(exit_approved_until=TODAY - D), None, NOW, clock_ok=False)
+    assert (expired.allowed, expired.reasons) == (False, ("exit_not_approved",))
+    for mode in ("entry", "dorm", "family_area"):
+        d = policy(mode).decide(good(quarantine_until=TODAY - D, return_from=TODAY), None, NOW, clock_ok=False)
+        assert (d.allowed, d.reasons) == (True, ()), mode
+    assert reasons.text("date_unverified", "en") == "Clock not synchronized: check the exit approval"

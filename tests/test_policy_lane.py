@@ -47,13 +47,13 @@ class Collect:
         pass
 
 
-def make_lane(mode: str) -> Tuple[Lane, Collect]:
+def make_lane(mode: str, clock_ok: bool = True) -> Tuple[Lane, Collect]:
     roster = Roster.from_snapshot(parse_text(denial_roster_csv(dt.date(2026, 3, 10)), version=42))
     direction = mode if mode in ("entry", "exit") else "entry"
     policy = Policy(PolicySettings(mode=mode, dormitory=DORMITORY), DeviceSettings(direction=direction))
     settings = ScreeningSettings()
     lane = Lane(LaneSettings(pair_window_s=4.0), FrameAnalyzer(settings, AccuracyClass.SCREENING),
-                Screener(settings, AccuracyClass.SCREENING), policy, roster, lambda t: (WALL0 + t, True), True,
+                Screener(settings, AccuracyClass.SCREENING), policy, roster, lambda t: (WALL0 + t, clock_ok), True,
                 local_time_in("Asia/Shanghai"))
     out = Collect()
     lane.listeners.append(out)
@@ -110,3 +110,15 @@ def test_visitor_id_card_in_family_area_passes_with_only_masked_facts() -> None:
     assert (record.verdict, record.reasons) == (Verdict.PASS, ("visitor",))
     assert record.policy["visitor"]["id_masked"] == "110101********1234"
     assert "李四" not in repr(record.policy)
+
+
+def test_exit_gate_with_an_unsynchronized_clock_sends_approvals_to_the_guard() -> None:
+    """No NTP since boot: the lane hands the clock's state to the policy, and an approval that
+    holds only by that date is checked by hand (the record keeps clock_ok false)."""
+    lane, out = make_lane("exit", clock_ok=False)
+    expired = next(card for card, code in expected_denials("exit").items() if code == "exit_not_approved")
+    t = passage(lane, 0.0, card_id(0))
+    passage(lane, t, expired)
+    valid, lapsed = out.records
+    assert (valid.verdict, valid.reasons, valid.clock_ok) == (Verdict.DENY, ("date_unverified",), False)
+    assert (lapsed.verdict, lapsed.reasons) == (Verdict.DENY, ("exit_not_approved",))

@@ -19,6 +19,11 @@ class PolicySettings:
         "hard", doc="entry: person's return_from date not reached (hard = deny, soft = pass with a flag, off).")
     exit_approval: Literal["hard", "soft", "off"] = setting(
         "hard", doc="exit: no exit approval valid today (exit_approved_until).")
+    unverified_date: Literal["hard", "soft", "off"] = setting(
+        "hard", doc="exit: the clock is not synchronized (no NTP since boot: a Pi without network keeps the date of "
+        "its last shutdown), so an exit approval valid by the device's date may have expired. hard = deny, the "
+        "guard checks the approval by hand; soft = pass with a flag; off = trust the device's date. Never "
+        "stricter than exit_approval.")
     quarantine: Literal["hard", "soft", "off"] = setting(
         "hard", doc="entry/dorm/family_area: today is on or before the person's quarantine_until date.")
     health_card: Literal["hard", "soft", "off"] = setting(
