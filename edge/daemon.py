@@ -21,6 +21,7 @@ from edge.outputs import LaneOutputs, LiveState
 from edge.readers import ReaderThread
 from edge.retention import Retention
 from edge.record import PassageRecord
+from edge.roster_watch import RosterWatch
 from edge.screen.app import run_screen
 from edge.screen.keypad import GuardAction
 from edge.settings.root import GateConfig
@@ -74,6 +75,8 @@ class Daemon:
         store.open()
         events: "queue.Queue[object]" = queue.Queue(maxsize=EVENT_QUEUE)
         self.live.counts = _live_counts(store.counts_today())
+        roster_watch = RosterWatch(cfg.store.path, cfg.policy.roster_file, lambda: self._roster_to_lane(events),
+                                   self.stop_event)
         lane = build_lane(cfg, thermal.accuracy, SystemClock(), load_gate_roster(cfg), card is not None,
                           sensor_started=time.monotonic(), warmup_minutes=thermal.warmup_minutes, has_light=True)
         self.live.devices = dict(lane.devices)  # the status bar shows them from the first frame
@@ -86,7 +89,7 @@ class Daemon:
         health = lambda: self._health(lane, readers, writer, chores, sync)  # noqa: E731 - late-bound
         sync = SyncService(cfg, cfg.store.path, health) if cfg.mqtt else None
         if sync is not None:
-            sync.roster.on_applied = lambda version: self._roster_to_lane(events)
+            sync.roster.on_applied = lambda version: roster_watch.check()
         chores = Housekeeping(Retention(cfg.store.path, cfg.store.retention_days, cfg.store.max_db_mb << 20),
                               cfg.store.maintenance_interval_min * 60.0, self.stop_event, health, cfg.store.path,
                               store_fault=lambda: writer.fault)
@@ -105,6 +108,7 @@ class Daemon:
         if sync is not None:
             sync.start()
         chores.start()
+        roster_watch.start()
         log.info("gate %s/%s running (%s, thermal %s, card %s, light %s)", cfg.device.site, cfg.device.id,
                  cfg.device.direction, thermal.type_name, card.type_name if card else "none", light.type_name)
         notifier.ready(f"gate {cfg.device.id} running")
@@ -131,8 +135,9 @@ class Daemon:
         return 0
 
     def _roster_to_lane(self, events: "queue.Queue[object]") -> None:
-        """On the sync thread, after a roster arrived and was stored: the lane decides from
-        it from its next event on (the same choice as at start: stored roster or CSV file)."""
+        """The roster changed (edge.roster_watch: imported, file edited, received over MQTT):
+        the lane decides from it from its next event on (the same choice as at start: the
+        newer of the stored roster and the CSV file)."""
         try:
             events.put(RosterUpdate(time.monotonic(), load_gate_roster(self.config)), timeout=5.0)
         except queue.Full:

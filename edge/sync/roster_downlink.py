@@ -86,6 +86,6 @@ class RosterDownlink:
         try:
             self.on_applied(applied)
         except Exception:  # applied all the same; only the hand-over failed
-            log.exception("roster version %d is stored, but the lane did not get it: it takes effect at the "
-                          "next start", applied)
+            log.exception("roster version %d is stored, but the lane did not get it yet (the roster watch "
+                          "tries again)", applied)
         return True

@@ -1,0 +1,107 @@
+"""A roster changed under a running gate reaches its lane: import, edited file, broker."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from daemon_support import ROOT, demo_config, running_daemon
+
+from edge import roster_store
+from edge.roster_watch import RosterWatch
+
+CSV = "person_id,name,card\nP1,Ann,C0001\n"
+
+
+def snapshot(version: int) -> dict:
+    return {"v": 1, "site": "s1", "version": version, "persons": [
+        {"person_id": "P1", "name": "Ann", "role": "student", "group": "7A", "cards": ["C0001"],
+         "return_from": None, "exit_approved_until": None, "quarantine_until": None, "health_card": "ok",
+         "dormitory": None, "resident": False}]}
+
+
+def make_watch(tmp_path: Path, settle_s: float = 2.0):
+    db, csv = str(tmp_path / "gate.db"), tmp_path / "roster.csv"
+    csv.write_text(CSV)
+    past = time.time() - 60
+    os.utime(csv, (past, past))
+    roster_store.apply_snapshot(db, snapshot(100))
+    calls: list = []
+    watch = RosterWatch(db, str(csv), lambda: calls.append(time.monotonic()), threading.Event(), settle_s=settle_s)
+    return watch, db, csv, calls
+
+
+def test_each_change_of_a_source_means_one_reload(tmp_path):
+    watch, db, csv, calls = make_watch(tmp_path)
+    assert not watch.check() and calls == []
+    roster_store.apply_snapshot(db, snapshot(101))  # `gate-edge roster import`, or the broker
+    assert watch.check() and not watch.check() and len(calls) == 1
+    csv.write_text(CSV + "P2,Bob,C0002\n")
+    past = time.time() - 10
+    os.utime(csv, (past, past))
+    assert watch.check() and not watch.check() and len(calls) == 2
+    csv.unlink()  # the stored roster stays what the gate decides from
+    assert watch.check() and len(calls) == 3
+
+
+def test_a_file_still_being_written_waits_until_it_settles(tmp_path):
+    watch, _db, csv, calls = make_watch(tmp_path, settle_s=0.5)
+    with open(csv, "a") as f:
+        f.write("P2,Bob,C0002\n")  # just written: an editor may not be done
+    assert not watch.check() and calls == []
+    time.sleep(0.6)
+    assert watch.check() and len(calls) == 1
+
+
+def test_an_import_on_the_running_gate_reaches_its_lane(tmp_path):
+    """`gate-edge roster import` while the daemon runs: the daemon's own state file (the lane's
+    roster version, as `gate-edge status` shows it) moves to the imported version."""
+    config = demo_config(tmp_path)
+    state = tmp_path / "status.json"
+    csv = tmp_path / "new.csv"
+    csv.write_text(CSV)
+
+    def lane_version():
+        try:
+            return json.loads(state.read_text())["health"]["roster_version"]
+        except (OSError, ValueError, KeyError):
+            return None
+
+    with running_daemon(config, tmp_path) as proc:
+        deadline = time.monotonic() + 30
+        while lane_version() is None and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+        first = lane_version()
+        assert first is not None, "the daemon wrote no state file"
+        done = subprocess.run([sys.executable, "-m", "edge", "roster", "import", str(csv), "--config", str(config)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        imported = roster_store.current_version(str(tmp_path / "gate.db"))
+        assert imported is not None and imported > int(first)
+        deadline = time.monotonic() + 30  # a 5 s look, then the 10 s state file
+        while lane_version() != imported and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert lane_version() == imported
+    assert proc.returncode == 0, proc.stderr_text
+    assert "roster changed under the running gate" in proc.stderr_text
+
+
+def test_a_failed_reload_is_tried_again_at_the_next_look(tmp_path):
+    watch, db, _csv, calls = make_watch(tmp_path)
+    failures = [RuntimeError("the lane's queue is gone")]
+
+    def reload() -> None:
+        calls.append(time.monotonic())
+        if failures:
+            raise failures.pop()
+
+    watch.on_change = reload
+    roster_store.apply_snapshot(db, snapshot(101))
+    with pytest.raises(RuntimeError):
+        watch.check()
+    assert watch.check() and len(calls) == 2 and not watch.check()
