@@ -89,9 +89,11 @@ def test_english_screen() -> None:
     assert [t for r, _b, t in out.boxes if r == "banner"][:2] == ["FEVER", "Go to the isolation room"]
 
 
-def test_long_reasons_and_crowded_status_still_fit() -> None:
-    renderer = make_renderer("en", "800x480")
-    status = StatusBar(clock="23:59:59", sync="offline", backlog=123456,
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("sync", ["offline", "refused"])
+def test_long_reasons_and_crowded_status_still_fit(language: str, sync: str) -> None:
+    renderer = make_renderer(language, "800x480")
+    status = StatusBar(clock="23:59:59", sync=sync, backlog=123456,
                        devices={"thermal": "reconnecting", "card": "down", "light": "down", "door": "down"},
                        warmup_min=29.0, ambient_c=-12.5, passages=99999, fevers=999, denials=9999,
                        flags=("disk_full",))
@@ -104,7 +106,8 @@ def test_long_reasons_and_crowded_status_still_fit() -> None:
     assert {r for r, _b, _t in out.boxes} >= {"banner", "info", "status"}
     for region, box, text in out.boxes:
         assert inside(box, regions[region]), f"{text!r} leaves {region}"
-    assert any("Disk full" == t for r, _b, t in out.boxes if r == "status")
+    assert any(labels.word("disk_full", language) == t for r, _b, t in out.boxes if r == "status")
+    assert any(t.startswith(labels.word(sync, language)) for r, _b, t in out.boxes if r == "status")
 
 
 def test_static_layer_and_text_are_cached() -> None:

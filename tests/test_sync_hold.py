@@ -27,7 +27,9 @@ def test_which_pubacks_count_as_passed_on():
 
 def test_a_hold_stops_one_queue_then_rewinds_it_to_the_first_refused_row():
     holds = QueueHolds(("alert", "passage"), 1.0, 8.0)
+    assert not holds.refusing()
     assert holds.refuse("passage", 201, 200, puback("Not authorized"), now=100.0) == "puback_errors"
+    assert holds.refusing()  # (the screen's sync state: refused)
     # A later message of the same window refused too: still one hold, the rewind stays at the first.
     assert holds.refuse("passage", 401, 200, puback("No matching subscribers"), now=100.1) == "no_subscribers"
     assert holds.cursor("passage", 600, now=100.2) is None
@@ -40,11 +42,13 @@ def test_a_hold_stops_one_queue_then_rewinds_it_to_the_first_refused_row():
     holds.refuse("passage", 201, 200, puback("Not authorized"), now=300.0)  # (hold still on: ignored)
     assert holds.cursor("passage", 600, now=202.01) == 200
     holds.passed("passage")  # a message passed on: the next hold starts short again
+    assert not holds.refusing()
     holds.refuse("passage", 801, 200, puback("Not authorized"), now=400.0)
     assert holds.cursor("passage", 900, now=401.01) == 800
     holds.refuse("passage", 801, 200, puback("Not authorized"), now=500.0)
     holds.clear()  # a new connection resends from the start anyway
     assert holds.cursor("passage", 0, now=500.0) == 0
+    assert holds.refusing()  # only a message passed on ends the streak
 
 
 def test_no_collector_session_keeps_the_records_until_one_subscribes(mosquitto, tmp_path):
@@ -56,8 +60,10 @@ def test_no_collector_session_keeps_the_records_until_one_subscribes(mosquitto, 
     try:
         wait_for(lambda: sync.counters["no_subscribers"] >= 3, 15, "PUBACKs with 'no matching subscribers'")
         assert store.backlog()["count"] == 50 and sync.counters["acked_records"] == 0
+        assert sync.state() == "refused"  # connected, yet nothing reaches the school: the guard's screen says so
         collector = started_collector(mosquitto.url, tmp_path / "c.db")
         wait_for(lambda: store.backlog()["count"] == 0, 15, "the records sent again once a collector subscribed")
+        assert sync.state() == "online"
         # (the broker acknowledges before the collector has stored it: wait for the collector)
         wait_for(lambda: collector_seqs(collector) == list(range(1, 51)), 15, "every record collected once")
         assert sync.counters["connects"] == 1  # resent on the same connection, not after a reconnect

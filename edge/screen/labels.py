@@ -59,6 +59,7 @@ WORDS: Dict[str, Tuple[str, str]] = {
     "no_thermal": ("无热像", "No thermal image"),
     "online": ("在线", "Online"),
     "offline": ("离线", "Offline"),
+    "refused": ("上传被拒", "Refused"),  # connected, but the broker passes the records on to no one
     "disabled": ("本地", "Local"),
     "backlog": ("待传", "Queued"),
     "warmup": ("预热", "Warm-up"),

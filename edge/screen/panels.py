@@ -143,7 +143,8 @@ def status_segments(status: StatusBar, language: str) -> List[Tuple[str, BGR]]:
         seg.append((status.clock, labels.WHITE))
     for flag in status.flags:  # a full disk matters more than today's counts
         seg.append((word(flag, language), labels.BAD_RED))
-    sync_color = {"online": labels.OK_GREEN, "offline": labels.BAD_RED}.get(status.sync, labels.GREY)
+    sync_color = {"online": labels.OK_GREEN, "refused": labels.BAD_RED, "offline": labels.BAD_RED}.get(
+        status.sync, labels.GREY)
     sync = word(status.sync, language)
     if status.backlog:
         sync += f" {word('backlog', language)} {status.backlog}"

@@ -13,7 +13,7 @@ import numpy as np
 
 from edge.verdict import Verdict
 
-SYNC_STATES = ("online", "offline", "disabled")
+SYNC_STATES = ("online", "refused", "offline", "disabled")  # edge.sync.service.SyncService.state
 DEVICE_STATES = ("ok", "reconnecting", "down")
 
 

@@ -53,6 +53,11 @@ class QueueHolds:
     def passed(self, queue: str) -> None:
         self._backoff[queue].reset()
 
+    def refusing(self) -> bool:
+        """Has the broker passed on no message of some queue since it first refused one?
+        (Across reconnects: only a message passed on ends the streak.)"""
+        return any(backoff.attempts for backoff in self._backoff.values())
+
     def cursor(self, queue: str, cursor: int, now: float) -> Optional[int]:
         """Where ``queue`` sends from now: ``cursor``, rewound when a hold has just ended;
         None while it is held."""

@@ -86,8 +86,8 @@ class SyncService:
             self._thread.join(timeout + 2.0)
 
     def state(self) -> str:
-        """For the screen: online / offline."""
-        return "online" if self.connected.is_set() else "offline"
+        """online; refused (connected, but the broker passes records on to no one: edge.sync.hold); offline."""
+        return "offline" if not self.connected.is_set() else "refused" if self._holds.refusing() else "online"
 
     # --- thread ------------------------------------------------------------------------
     def _run(self) -> None:
