@@ -159,8 +159,10 @@ class IdCardSamReader(SerialDevice, CardReader):
             self.count("repeats")
             return None
         log.info("idcard_sam: card %s read", card.id_masked)
+        # The identity is the keyed hash of the whole number: the masked form (first 6 and
+        # last 4 digits) is shared by everyone of one district whose numbers end alike.
         return CardEvent(t=time.monotonic(), reader=self.type_name,
-                         card_id=normalize_card_id(card.id_masked), extra=extra)
+                         card_id=normalize_card_id(extra["id_hash"]), extra=extra)
 
     def read(self, timeout: float) -> Optional[CardEvent]:
         deadline = time.monotonic() + timeout
