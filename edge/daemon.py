@@ -90,7 +90,9 @@ class Daemon:
         sync = SyncService(cfg, cfg.store.path, health) if cfg.mqtt else None
         if sync is not None:
             sync.roster.on_applied = lambda version: roster_watch.check()
-        chores = Housekeeping(Retention(cfg.store.path, cfg.store.retention_days, cfg.store.max_db_mb << 20),
+        retention = Retention(cfg.store.path, cfg.store.retention_days, cfg.store.max_db_mb << 20,
+                              sends=cfg.mqtt is not None)
+        chores = Housekeeping(retention,
                               cfg.store.maintenance_interval_min * 60.0, self.stop_event, health, cfg.store.path,
                               store_fault=lambda: writer.fault)
         status = StatusCache(store, sync, writer, lane.screener.warmup_left_s)

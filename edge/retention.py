@@ -1,6 +1,7 @@
 """Keeps the device database small for months unattended.
 
-One run: purge synced passages older than the retention period; hold the data under the
+One run: purge synced passages older than the retention period (every passage, on a gate
+without a broker: nothing is ever synced there); hold the data under the
 size cap (oldest synced first, then oldest unsynced pass/deny records, never an unsynced
 fever or fault, nor a passage whose secondary check has not reached the school);
 checkpoint the WAL; VACUUM when enough pages are free to be worth it.
@@ -68,8 +69,12 @@ def used_bytes(conn: sqlite3.Connection) -> Tuple[int, int]:
 
 
 class Retention:
-    def __init__(self, path: str, retention_days: float, max_db_bytes: int, batch: int = BATCH) -> None:
+    def __init__(self, path: str, retention_days: float, max_db_bytes: int, batch: int = BATCH,
+                 sends: bool = True) -> None:
+        """``sends`` False: the gate has no broker (no ``mqtt:`` section), its records never
+        leave it, so passages are purged by age alone; waiting for a sync would keep them forever."""
         self.path = path
+        self.sends = sends
         self.retention_s = retention_days * 86400.0
         self.max_db_bytes = max_db_bytes
         self.batch = batch
@@ -81,7 +86,8 @@ class Retention:
         conn = connect(self.path, "FULL")  # its own, short-lived: no lock outlives a run
         try:
             cutoff = (time.time() if now is None else now) - self.retention_s
-            report.purged_old = self._delete_where(conn, f"wall < {float(cutoff)!r} AND {_SYNCED}")
+            old = f"wall < {float(cutoff)!r}"
+            report.purged_old = self._delete_where(conn, f"{old} AND {_SYNCED}" if self.sends else old)
             cap = self.max_db_bytes
             if squeeze:
                 cap = min(cap, int(used_bytes(conn)[0] * SQUEEZE))
@@ -178,8 +184,9 @@ class Retention:
 
     def _log(self, report: RetentionReport) -> None:
         if report.purged_old or report.dropped_synced:
-            log.info("retention: %d synced passages past %d days purged, %d dropped for the %d MB cap",
-                     report.purged_old, round(self.retention_s / 86400), report.dropped_synced,
+            log.info("retention: %d %spassages past %d days purged, %d dropped for the %d MB cap",
+                     report.purged_old, "synced " if self.sends else "", round(self.retention_s / 86400),
+                     report.dropped_synced,
                      self.max_db_bytes >> 20)
         if report.dropped_unsynced:
             log.warning("size cap: %d unsynced pass/deny passages dropped before reaching the school",

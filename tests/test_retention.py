@@ -90,6 +90,24 @@ def test_purge_removes_exactly_the_old_synced_passages(db):
     assert again.dropped == 0 and not again.vacuumed
 
 
+def test_a_gate_without_a_broker_purges_by_age_alone(tmp_path):
+    """No mqtt section: nothing is ever synced, so waiting for a sync would keep health data
+    forever. Passages past retention_days go, fevers and their outbox rows included."""
+    path = str(tmp_path / "offline.db")
+    _build(path, 40_000, 1)  # every passage still queued, as on a gate without a broker
+    conn = sqlite3.connect(path)
+    cutoff = NOW - 30 * DAY
+    old = conn.execute("SELECT COUNT(*) FROM passages WHERE wall < ?", (cutoff,)).fetchone()[0]
+    assert 15_000 < old < 25_000
+    assert Retention(path, retention_days=30, max_db_bytes=10 << 30).run(now=NOW).purged_old == 0  # (syncing gate)
+    report = Retention(path, retention_days=30, max_db_bytes=10 << 30, sends=False).run(now=NOW)
+    assert report.purged_old == old and report.dropped_unsynced == 0
+    assert conn.execute("SELECT COUNT(*) FROM passages WHERE wall < ?", (cutoff,)).fetchone()[0] == 0
+    assert conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0] == 40_000 - old
+    assert conn.execute(f"SELECT COUNT(*) FROM {QUEUED} WHERE seq NOT IN (SELECT seq FROM passages)").fetchone()[0] == 0
+    _healthy(conn)
+
+
 def test_size_cap_drops_oldest_synced_first_and_keeps_every_unsynced(db):
     conn = sqlite3.connect(db)
     unsynced = _unsynced(conn)
