@@ -12,7 +12,7 @@ from drivers.base import DeviceState, ThermalFrame
 from edge.cards import mask_card_id
 from edge.events import GuardInput
 from edge.measure import FrameAnalysis
-from edge.record import PassageRecord
+from edge.record import PassageRecord, shown_c
 from edge.roster import Person
 from edge.signals import SignalController
 from edge.store_writer import StoreWriter
@@ -61,10 +61,11 @@ class LaneOutputs:
         if record.verdict.value == "fever":
             live.fever_open = True
         live.changed.set()
-        line = format_passage(record)
         if self.console:
-            print(line, flush=True)
-        log.info("passage %s", line)
+            print(format_passage(record), flush=True)
+        # The journal outlives store.retention_days and is readable by the adm group: no
+        # person, card or temperature in it (the store and the screen have them).
+        log.info("passage %s", format_passage(record, identify=False))
 
     def on_frame(self, frame: ThermalFrame, analysis: FrameAnalysis) -> None:
         self.live.frame, self.live.analysis = frame, analysis
@@ -83,10 +84,13 @@ class LaneOutputs:
             self.live.changed.set()
 
 
-def format_passage(record: PassageRecord) -> str:
-    """One human line: local time, person, temperature, verdict, reasons."""
+def format_passage(record: PassageRecord, identify: bool = True) -> str:
+    """One human line: local time, person, temperature, verdict, reasons (``identify``
+    False: time, verdict and reasons only)."""
     when = datetime.datetime.fromtimestamp(record.wall).strftime("%H:%M:%S")
-    who = record.person_id or ("card " + mask_card_id(record.card) if record.card else "no card")
-    temp = f"{record.body_c:.1f}C" if record.body_c is not None else "--.-C"
     reasons = f" ({', '.join(record.reasons)})" if record.reasons else ""
+    if not identify:
+        return f"{when} {record.verdict.value.upper()}{reasons}"
+    who = record.person_id or ("card " + mask_card_id(record.card) if record.card else "no card")
+    temp = f"{shown_c(record.body_c)}C" if record.body_c is not None else "--.-C"
     return f"{when} {who:<12} {temp} {record.verdict.value.upper()}{reasons}"

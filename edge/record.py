@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any, Dict, Optional, Tuple
 
 from edge.verdict import Verdict
@@ -30,3 +31,11 @@ class PassageRecord:
         data["verdict"] = self.verdict.value
         data["reasons"] = list(self.reasons)
         return data
+
+
+def shown_c(value: float) -> str:
+    """A body temperature for the guard and the log: one decimal, rounded down. 37.27 is a
+    pass under a 37.3 fever line and must not read "37.3" beside PASS. (Records keep the
+    full value; the round() only absorbs float noise such as 37.3 * 10 = 372.99999...)"""
+    return f"{math.floor(round(value * 10, 6)) / 10:.1f}"
+

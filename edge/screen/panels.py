@@ -7,6 +7,7 @@ from typing import List, Optional, Tuple
 import cv2
 import numpy as np
 
+from edge.record import shown_c
 from edge.screen import labels
 from edge.screen.labels import BGR, word
 from edge.screen.layout import Layout, Rect
@@ -86,7 +87,7 @@ def draw_info(p: Painter, layout: Layout, view: ScreenView, language: str, rest:
         lines.append((who, layout.name_px, labels.WHITE))
     if view.body_c is not None:
         color = {Verdict.FEVER: labels.BAD_RED, Verdict.PASS: labels.OK_GREEN}.get(view.verdict, labels.WHITE)
-        lines.append((f"{word('body', language)} {view.body_c:.1f}°C", layout.temp_px, color))
+        lines.append((f"{word('body', language)} {shown_c(view.body_c)}°C", layout.temp_px, color))
     lines.extend(_secondary_lines(view, language, layout.line_px))
     if view.awaiting_ack:
         lines.append((word("ack_hint", language), layout.line_px, labels.WARN_YELLOW))
