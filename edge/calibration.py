@@ -63,19 +63,40 @@ def make_version(created: datetime.datetime, payload: Dict[str, Any]) -> str:
     return f"cal-{created.strftime('%Y%m%dT%H%M%SZ')}-{digest}"
 
 
+def _digested(offset_c: Any, method: Any, n: Any, source: Any, size_coeff_c: Any, size_ref_px: Any,
+              ambient_coeff_c: Any) -> Dict[str, Any]:
+    """What a version's digest covers: every value that changes a body estimate, as saved."""
+    return {"offset_c": offset_c, "method": method, "n": n, "source": source,
+            "size": [size_coeff_c, size_ref_px], "ambient": ambient_coeff_c}
+
+
+def _check_version(path: str, data: Dict[str, Any], version: str) -> None:
+    """A file's version must be the one its values give: an offset edited by hand would
+    otherwise go into every record under the version of the calibration it replaced."""
+    try:
+        created = datetime.datetime.strptime(str(data["created"]), "%Y-%m-%dT%H:%M:%SZ")
+    except (KeyError, ValueError):
+        created = None
+    payload = _digested(data["offset_c"], data.get("method"), data.get("n"), data.get("source"),
+                        data.get("size_coeff_c"), data.get("size_ref_px"), data.get("ambient_coeff_c"))
+    if created is None or make_version(created, payload) != version:
+        raise CalibrationError(f"{path}: its values do not match its version {version} (edited by hand?): "
+                               "an offset must come from 'gate-edge calibrate', which writes a new version")
+
+
 def new_calibration(offset_c: float, method: str, n: int, residual_sd_c: Optional[float], source: str,
                     parts: Optional[Dict[str, float]] = None, now: Optional[datetime.datetime] = None,
                     size_coeff_c: float = 0.0, size_ref_px: Optional[float] = None,
                     ambient_coeff_c: Optional[float] = None) -> Calibration:
     created = (now or datetime.datetime.now(datetime.timezone.utc)).replace(microsecond=0)
-    payload = {"offset_c": round(offset_c, 4), "method": method, "n": n, "source": source,
-               "size": [round(size_coeff_c, 4), size_ref_px], "ambient": ambient_coeff_c}
-    return Calibration(version=make_version(created, payload), offset_c=round(offset_c, 4), method=method, n=n,
+    offset_c, size_coeff_c = round(offset_c, 4), round(size_coeff_c, 4)
+    size_ref_px = None if size_ref_px is None else round(size_ref_px, 1)
+    ambient_coeff_c = None if ambient_coeff_c is None else round(ambient_coeff_c, 4)
+    payload = _digested(offset_c, method, n, source, size_coeff_c, size_ref_px, ambient_coeff_c)
+    return Calibration(version=make_version(created, payload), offset_c=offset_c, method=method, n=n,
                        residual_sd_c=None if residual_sd_c is None else round(residual_sd_c, 4),
                        created=created.strftime("%Y-%m-%dT%H:%M:%SZ"), source=source, parts=dict(parts or {}),
-                       size_coeff_c=round(size_coeff_c, 4),
-                       size_ref_px=None if size_ref_px is None else round(size_ref_px, 1),
-                       ambient_coeff_c=None if ambient_coeff_c is None else round(ambient_coeff_c, 4))
+                       size_coeff_c=size_coeff_c, size_ref_px=size_ref_px, ambient_coeff_c=ambient_coeff_c)
 
 
 def save_calibration(calibration: Calibration, path: str) -> None:
@@ -106,6 +127,7 @@ def load_calibration(path: str) -> Calibration:
         raise CalibrationError(f"{path}: calibration file lacks a valid 'offset_c' and 'version'") from exc
     if not -5.0 <= offset <= 5.0:
         raise CalibrationError(f"{path}: offset {offset:+.2f} deg C is outside -5..5: recalibrate")
+    _check_version(path, data, version)
     parts = data.get("parts") or {}
     try:
         size_coeff = float(data.get("size_coeff_c") or 0.0)

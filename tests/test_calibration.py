@@ -37,6 +37,22 @@ def test_bad_files_are_refused_with_a_message(tmp_path, content, message):
         load_calibration(str(path))
 
 
+@pytest.mark.parametrize("field,value", [("offset_c", 1.4), ("size_coeff_c", 0.3), ("ambient_coeff_c", 0.05),
+                                         ("created", "2026-11-29T08:00:00Z"), ("method", "blackbody")])
+def test_a_file_edited_by_hand_is_refused(tmp_path, field, value):
+    """A changed offset must not go into the records under the old calibration's version."""
+    cal = new_calibration(0.6234, "pairs", 24, 0.18, "pairs.csv", size_coeff_c=0.12, size_ref_px=410.37,
+                          ambient_coeff_c=0.021)
+    path = tmp_path / "cal.json"
+    save_calibration(cal, str(path))
+    assert load_calibration(str(path)) == cal
+    data = json.loads(path.read_text())
+    data[field] = value
+    path.write_text(json.dumps(data))
+    with pytest.raises(CalibrationError, match=f"do not match its version {cal.version}"):
+        load_calibration(str(path))
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(CalibrationError, match="cannot read"):
         load_calibration(str(tmp_path / "nope.json"))

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Iterable, Optional
 
 import pytest
 
 from drivers.base import AccuracyClass
+from edge.calibration import new_calibration, save_calibration
 from edge.measure import FrameAnalysis
 from edge.screening import FLAG_NOT_SCREENING_GRADE, Screener
 from edge.settings.screening import BlackbodySettings, ScreeningSettings
@@ -134,9 +134,10 @@ def test_missing_reference_stops_screening_with_fault_quickly():
 
 def test_calibration_file_offset_and_version(tmp_path):
     path = tmp_path / "cal.json"
-    path.write_text(json.dumps({"format": 1, "version": "cal-x-1", "offset_c": 1.1, "method": "pairs"}))
+    cal = new_calibration(1.1, "pairs", 12, 0.2, "pairs.csv")
+    save_calibration(cal, str(path))
     r = screen(make(calibration_file=str(path)), [fa(i, 36.0) for i in range(4)])
-    assert r.body_c == pytest.approx(37.1) and r.details["calibration_version"] == "cal-x-1"
+    assert r.body_c == pytest.approx(37.1) and r.details["calibration_version"] == cal.version
     assert r.details["corrections"]["offset"] == 1.1
 
 
