@@ -143,10 +143,13 @@ class Screener:
         details = self._base_details(samples)
         raw = details["raw_skin_c"]
         skin = statistics.median(x.corrected_c for x in samples)
-        drift = statistics.median(x.drift_c for x in samples)
         body, corrections = self.corrections.body(skin, [x.fa.ambient_c for x in samples], details["face_pixels"])
         if s.blackbody is not None:
-            corrections = {"blackbody": round(drift, 3), **corrections}
+            # What the blackbody moved the reported raw reading by, so that raw_skin_c plus the
+            # corrections gives body_c. (The median of the frames' drifts differs from it when
+            # the frames disagree: a median of sums is not the sum of the medians.)
+            moved = skin - statistics.median(x.fa.skin_c for x in samples if x.fa.skin_c is not None)
+            corrections = {"blackbody": round(moved, 3), **corrections}
         details["corrections"] = corrections
         details["skin_corrected_c"] = round(skin, 3)
         body = round(body, 2)

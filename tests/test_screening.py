@@ -122,6 +122,17 @@ def test_blackbody_drift_is_corrected_per_frame():
     assert r.details["spread_c"] == pytest.approx(0.0, abs=1e-6)  # drift gone after correction
 
 
+def test_raw_reading_plus_the_recorded_corrections_is_the_body_estimate():
+    """Frames that disagree (a drift that moves against the face reading): an auditor still
+    rebuilds body_c from raw_skin_c and the corrections the record carries."""
+    raw, drift = [36.59, 36.53, 36.03, 36.58], [-0.25, 0.25, 0.32, 0.23]
+    r = screen(make(blackbody=BB, offset_c=0.6, stable_spread_c=0.6),
+               [fa(i, v, reference=BB.setpoint_c - d) for i, (v, d) in enumerate(zip(raw, drift))])
+    assert r.body_c is not None
+    rebuilt = r.details["raw_skin_c"] + sum(r.details["corrections"].values())
+    assert rebuilt == pytest.approx(r.body_c, abs=0.006)  # (each value rounded on its own)
+
+
 def test_missing_reference_stops_screening_with_fault_quickly():
     scr = make(blackbody=BB)
     scr.begin(0.0)
