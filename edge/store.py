@@ -38,6 +38,15 @@ ALERT_VERDICTS = (Verdict.FEVER, Verdict.FAULT)
 CARD_KEY_FILE = "card-hash.key"
 
 
+def make_private(path: str) -> None:
+    """Create the database file (and its folder) readable by its owner only, before SQLite
+    opens it: its -wal and -shm files take the same mode. Health data and names are in it."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if not os.path.exists(path):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+
+
 def connect(path: str, synchronous: str = "FULL") -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL, busy timeout."""
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
@@ -96,10 +105,7 @@ class Store:
 
     # --- lifecycle -----------------------------------------------------------------
     def open(self) -> "Store":
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        if not os.path.exists(self.path):
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        os.chmod(self.path, 0o600)
+        make_private(self.path)
         conn = connect(self.path, self._synchronous)
         migrate(conn)
         if self._card_key is None:

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 
@@ -22,6 +24,9 @@ def test_dedup_and_ledger_in_one_transaction(tmp_path):
     ledger = db.conn.execute("SELECT person_id, day, passages, fevers FROM ledger").fetchall()
     assert ledger == [("P1", "2026-03-02", 3, 2)]
     assert db.duplicates == 1 and db.count() == 3
+    # Temperatures and a per-person ledger: readable by the collector's user only, WAL included.
+    for name in ("c.db", "c.db-wal", "c.db-shm"):
+        assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o600, name
 
 
 # The collect subcommand's own register()/run(), in a process of its own (SIGTERM ends it).

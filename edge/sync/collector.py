@@ -23,6 +23,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from edge.sqlite_tx import immediate
+from edge.store import make_private
 from edge.sync import topics
 from edge.sync.client import parse_broker_url
 from edge.sync.payload import parse_message
@@ -67,6 +68,7 @@ def record_problem(r: Dict[str, Any]) -> Optional[str]:
 
 class CollectorDB:
     def __init__(self, path: str) -> None:
+        make_private(path)  # temperatures, fevers and the per-person ledger of every gate
         self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=FULL")
