@@ -69,6 +69,25 @@ def test_tls_right_ca_connects_wrong_ca_refused(mosquitto_factory, tmp_path, cap
     store2.close()
 
 
+def test_a_missing_ca_file_is_named_once_and_the_records_stay(tmp_path, caplog):
+    """The example config names /etc/gate-edge/ca.crt, which the installer cannot make: a
+    connect failure that says which file, not a traceback at every reconnect."""
+    cfg = gate_config(9, tls_ca=str(tmp_path / "missing-ca.crt"), backoff_min_s=0.05, backoff_max_s=0.1)
+    store = filled_store(tmp_path / "gate.db", cfg, 5)
+    sync = SyncService(cfg, store.path)
+    with caplog.at_level(logging.INFO, logger="edge.sync.service"):
+        sync.start()
+        try:
+            wait_for(lambda: sync.counters["connect_failures"] >= 3, 15, "failed attempts")
+            assert store.backlog()["count"] == 5 and sync.state() == "offline"
+        finally:
+            sync.stop()
+    assert f"tls_ca {tmp_path / 'missing-ca.crt'}" in caplog.text
+    assert not [r for r in caplog.records if r.exc_info], "no traceback"
+    assert len([r for r in caplog.records if "TLS files" in r.getMessage()]) == 1  # said once, not per attempt
+    store.close()
+
+
 def test_wrong_password_clear_log_keeps_buffering(mosquitto_factory, tmp_path, caplog, monkeypatch):
     pw = tmp_path / "passwd"
     subprocess.run(["mosquitto_passwd", "-b", "-c", str(pw), "gate-g1", "right-secret"], check=True, timeout=30)

@@ -132,8 +132,9 @@ class SyncService:
         """Start one connection attempt; returns the delay before the next one if it failed now."""
         try:
             client = mqttc.make_client(self.cfg, self.device.id)
-        except SecretError as exc:
-            return self._connect_failed(f"cannot read the broker password: {exc}")
+        except (SecretError, OSError) as exc:  # the password file, or the TLS files tls_set reads now
+            return self._connect_failed(f"cannot read the broker password or TLS files (tls_ca {self.cfg.tls_ca}, "
+                                        f"tls_cert {self.cfg.tls_cert}, tls_key {self.cfg.tls_key}): {exc}")
         client.will_set(self.t_status, topics.STATUS_OFFLINE, qos=1, retain=True)
         client.max_inflight_messages_set(self.cfg.inflight + 2)
         client.on_connect = self._on_connect
