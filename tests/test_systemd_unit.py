@@ -49,3 +49,14 @@ def test_unit_has_the_watchdog_and_restart_policy():
                  "ProtectSystem=strict", "LoadCredential=mqtt-password"):
         assert line in text
     assert re.search(r"^WatchdogSec=\d+", text, re.M)
+
+
+def test_an_unattended_gate_never_gives_up_and_starts_without_optional_groups():
+    """StartLimitBurst would leave the gate down after a burst of failed starts; a listed
+    SupplementaryGroups= group missing on the system stops the unit (216/GROUP)."""
+    text = UNIT.read_text()
+    assert re.search(r"^StartLimitIntervalSec=0$", text, re.M)
+    assert not re.search(r"^StartLimitBurst=", text, re.M)
+    assert not re.search(r"^SupplementaryGroups=", text, re.M)
+    assert int(re.search(r"^RestartSec=(\d+)$", text, re.M).group(1)) >= 5
+
