@@ -138,6 +138,8 @@ def parse_text(text: str, site: str = "", version: int = 0) -> Dict[str, Any]:
     if errors:
         more = " (stopped after the first errors)" if len(errors) >= MAX_ERRORS else ""
         raise RosterError("\n".join(errors) + more)
+    if not persons:  # a header alone (an export gone wrong) would replace the roster with no one
+        raise RosterError("row 2: no persons after the header: nothing is applied")
     return {"v": SNAPSHOT_FORMAT, "site": site, "version": version, "persons": persons}
 
 

@@ -103,6 +103,11 @@ def test_failed_import_leaves_the_previous_roster(tmp_path: Path, roster_file: s
     assert err.splitlines() == [f"{bad}: row 3: return_from: bad date 'tomorrow' (expected YYYY-MM-DD)"]
     after = load(db)
     assert after.version == before.version and after.persons() == before.persons()
+    header_only = tmp_path / "export.csv"  # an export that went wrong: everyone would be denied
+    header_only.write_text("person_id,name,card\n", encoding="utf-8")
+    code, out, err = cli(["roster", "import", str(header_only), "--config", cfg], capsys)
+    assert code == 2 and out == "" and "no persons after the header" in err
+    assert load(db).persons() == before.persons()
 
 
 def test_bad_config_and_contradicting_mode_are_reported(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

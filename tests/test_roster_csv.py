@@ -63,6 +63,8 @@ def test_version_defaults_to_file_mtime(tmp_path: Path) -> None:
     ("name,card\nA,1\n", "row 1: required column 'person_id' is missing"),
     ("person_id,name\nP1,A\n", "row 1: a 'card' or 'cards' column is required"),
     ("", "row 1: the file is empty"),
+    ("person_id,name,card\n", "row 2: no persons after the header"),
+    ("person_id,name,card\n,,\n\n", "row 2: no persons after the header"),
     ("person_id,name,card,return_from\nP1,A,1,2026-03-01\nP2,B,2,2026/03/01\n", "row 3: return_from: bad date '2026/03/01'"),
     ("person_id,name,card,quarantine_until\nP1,A,1,2026-02-30\n", "row 2: quarantine_until: bad date '2026-02-30'"),
     ("person_id,name,card\nP1,A,1\nP2,B,3\nP3,C,0:1|1\n", "row 4: card 1 already belongs to P1 (row 2)"),
