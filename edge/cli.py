@@ -9,6 +9,7 @@ from typing import List, Optional
 
 from edge import __version__
 from edge.settings.errors import ConfigError
+from edge.store_errors import StoreUnusable
 
 # Subcommand modules under edge.commands, in the order --help lists them.
 COMMANDS = (
@@ -49,5 +50,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         # Technician-facing: FILE:LINE: key.path: message lines, no traceback.
         print(exc, file=sys.stderr)
         return 2
+    except StoreUnusable as exc:
+        print(f"gate-edge: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130

@@ -28,7 +28,7 @@ def _ro(path: str) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=5.0)
         conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
-    except sqlite3.OperationalError as exc:
+    except sqlite3.DatabaseError as exc:  # (also "file is not a database": a damaged file)
         raise NoDatabase(f"cannot open {path} read-only: {exc}") from exc
     return conn
 

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from edge.record import PassageRecord
 from edge.settings.device import DeviceSettings
 from edge.sqlite_tx import immediate
+from edge.store_errors import unusable
 from edge.store_schema import migrate
 from edge.sync.payload import check_payload, dumps, record_payload
 from edge.verdict import Verdict
@@ -105,12 +106,15 @@ class Store:
 
     # --- lifecycle -----------------------------------------------------------------
     def open(self) -> "Store":
-        make_private(self.path)
-        conn = connect(self.path, self._synchronous)
-        migrate(conn)
-        if self._card_key is None:
-            self._card_key = load_card_key(self.path)
-        conn.execute("INSERT INTO boots (boot_id, started_wall) VALUES (?, ?)", (self.boot_id, time.time()))
+        try:
+            make_private(self.path)
+            conn = connect(self.path, self._synchronous)
+            migrate(conn)
+            if self._card_key is None:
+                self._card_key = load_card_key(self.path)
+            conn.execute("INSERT INTO boots (boot_id, started_wall) VALUES (?, ?)", (self.boot_id, time.time()))
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise unusable(self.path, exc) from exc
         self._conn = conn
         log.info("store %s open (boot %s)", self.path, self.boot_id)
         return self

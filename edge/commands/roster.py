@@ -5,6 +5,7 @@ import argparse
 import dataclasses
 import datetime as dt
 import os
+import sqlite3
 import sys
 import time
 from collections import Counter
@@ -17,6 +18,7 @@ from edge.roster import Roster, RosterError
 from edge.roster_csv import read_csv
 from edge.settings.loader import load_config
 from edge.settings.root import GateConfig
+from edge.store_errors import unusable
 
 
 def register(sub: "argparse._SubParsersAction") -> None:
@@ -53,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     except (RosterError, ValueError) as exc:
         print(exc, file=sys.stderr)
         return 2
+    except sqlite3.DatabaseError as exc:  # the gate's database, damaged or not ours to write
+        raise unusable(config.store.path, exc) from exc
 
 
 def gate_roster(config: GateConfig) -> Tuple[Roster, str]:

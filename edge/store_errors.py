@@ -1,0 +1,28 @@
+"""A database that cannot be used at all: one line a technician can act on, no traceback.
+
+Corrupt files (an SD card that failed, a file copied over it), a folder where the file
+should be, or a file the service user may not write (made by a root shell before the first
+start) stop the daemon at start; systemd keeps restarting it, so the message must say what
+to do.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+
+
+class StoreUnusable(Exception):
+    """str() is the technician message (path, SQLite's reason, what to do)."""
+
+
+def unusable(path: str, exc: BaseException) -> StoreUnusable:
+    reason = str(exc) or type(exc).__name__
+    if os.path.isdir(path):
+        hint = "store.path names a folder: give it a file name"
+    elif isinstance(exc, PermissionError) or "readonly" in reason or "permission" in reason.lower():
+        hint = f"the service runs as user gate-edge: give it the files (chown gate-edge: {path}*)"
+    elif isinstance(exc, sqlite3.DatabaseError) and ("not a database" in reason or "malformed" in reason):
+        hint = "the file is damaged: move it aside (keep it for recovery) and start again with a new one"
+    else:
+        hint = "check the disk, the folder and the file's owner"
+    return StoreUnusable(f"{path}: cannot use the database ({reason}): {hint}")
