@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 
+import pytest
 from sync_support import collector_seqs, filled_store, gate_config, started_collector, wait_for
 
 from edge.sync import collector as collector_module
@@ -124,3 +125,20 @@ def test_a_failing_collector_database_keeps_the_message_with_the_broker_and_retr
         pub.loop_stop()
         pub.disconnect()
         collector.stop()
+
+
+@pytest.mark.parametrize("args,code,message", [
+    (["--broker", "bogus://x"], 2, "--broker bogus://x: unsupported broker URL scheme 'bogus'"),
+    (["--broker", "mqtt://h:notaport"], 2, "--broker mqtt://h:notaport: "),
+    (["--broker", "mqtt://127.0.0.1:9", "--ca", "/nonexistent/ca.crt"], 2, "--ca /nonexistent/ca.crt: cannot read"),
+    (["--broker", "mqtt://127.0.0.1:9", "--db", "{tmp}"], 1, "cannot use the database"),
+])
+def test_collect_with_bad_arguments_says_what_is_wrong(tmp_path, capsys, args, code, message):
+    from edge.cli import main
+
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    db = [] if "--db" in args else ["--db", str(tmp_path / "c.db")]
+    assert main(["collect", *args, *db]) == code
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+

@@ -5,7 +5,11 @@ import argparse
 import logging
 import os
 import signal
+import sqlite3
+import sys
 import threading
+
+from edge.store_errors import unusable
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +31,17 @@ def run(args: argparse.Namespace) -> int:
     from edge.sync.collector import Collector
 
     password = os.environ.get(args.password_env, "") if args.password_env else ""
-    collector = Collector(args.broker, args.db, share=args.share, prefix=args.prefix, client_id=args.client_id,
-                          username=args.username or "", password=password, ca_file=args.ca)
+    if args.ca and not os.access(args.ca, os.R_OK):
+        print(f"gate-edge collect: --ca {args.ca}: cannot read the CA file", file=sys.stderr)
+        return 2
+    try:
+        collector = Collector(args.broker, args.db, share=args.share, prefix=args.prefix, client_id=args.client_id,
+                              username=args.username or "", password=password, ca_file=args.ca)
+    except ValueError as exc:  # the broker URL (scheme, port)
+        print(f"gate-edge collect: --broker {args.broker}: {exc}", file=sys.stderr)
+        return 2
+    except (sqlite3.DatabaseError, OSError) as exc:
+        raise unusable(args.db, exc) from exc
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
