@@ -135,3 +135,14 @@ def input_devices(sysfs: Path = Path("/sys"), dev: Path = Path("/dev")) -> List[
 
 def all_devices(sysfs: Path = Path("/sys"), dev: Path = Path("/dev")) -> List[Found]:
     return serial_ports(dev=dev) + video_devices(sysfs, dev) + input_devices(sysfs, dev)
+
+
+def shared_links(found: Iterable[Found]) -> Dict[str, List[Found]]:
+    """Stable names the udev rules would give to more than one plugged-in device (two CH340
+    adapters both match the light's rule): the name then points at either of them."""
+    by_link: Dict[str, List[Found]] = {}
+    for item in found:
+        if item.known is not None and item.known.link:
+            by_link.setdefault(item.known.link, []).append(item)
+    return {link: items for link, items in by_link.items() if len(items) > 1}
+

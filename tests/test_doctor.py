@@ -156,6 +156,19 @@ def test_discovery_reads_ids_and_stable_names(tmp_path):
     assert "1a86:7523" in line and "LCUS" in line and "type: lcus_relay" in line
 
 
+def test_two_devices_matching_one_stable_name_are_pointed_out(monkeypatch):
+    """A CH340 light and a CH340 USB-TTL adapter: /dev/gate-edge/light could be either."""
+    light = discovery.Found("serial", "/dev/ttyUSB0", "1a86:7523", "", "USB Serial")
+    adapter = discovery.Found("serial", "/dev/ttyUSB1", "1a86:7523", "", "USB Serial")
+    camera = discovery.Found("video", "/dev/video0", "0bda:5830", "", "USB Camera")
+    assert discovery.shared_links([light, adapter, camera]) == {"light": [light, adapter]}
+    assert discovery.shared_links([light, camera]) == {}
+    monkeypatch.setattr(discovery, "all_devices", lambda: [light, adapter, camera])
+    out = io.StringIO()
+    doctor.run(argparse.Namespace(config=None, probe_light=False, timeout=0.5), out)
+    assert "WARN  /dev/gate-edge/light matches 2 devices (/dev/ttyUSB0, /dev/ttyUSB1)" in out.getvalue()
+
+
 def test_udev_rules_cover_every_known_device_with_a_stable_name():
     rules = [ln for ln in RULES.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
     pair = re.compile(r'^\s*([A-Z_]+(?:\{[A-Za-z_]+\})?)\s*(==|!=|\+=|=|:=)\s*"([^"]*)"\s*$')

@@ -51,8 +51,13 @@ def register(sub: "argparse._SubParsersAction") -> None:
 def run(args: argparse.Namespace, out: Optional[TextIO] = None) -> int:
     out = out or sys.stdout
     print("Devices found:", file=out)
-    for found in discovery.all_devices():
+    devices = discovery.all_devices()
+    for found in devices:
         print("  " + describe_found(found), file=out)
+    for link, items in discovery.shared_links(devices).items():
+        print(f"WARN  /dev/gate-edge/{link} matches {len(items)} devices ({', '.join(i.device for i in items)}): it "
+              f"points at any one of them. Pin it by USB socket in 99-gate-edge.rules (see its comments) or use "
+              f"the device's /dev/serial/by-path name in the config.", file=out)
     try:
         config = load_config(args.config)
     except ConfigError as exc:
