@@ -170,6 +170,11 @@ class ThermalSource(Device):
     #: Minutes of warm-up the sensor needs before readings are trusted (0 = none).
     warmup_minutes: ClassVar[float] = 0.0
 
+    def reading_settings(self) -> Dict[str, Any]:
+        """What this sensor was set to that changes its readings (an emissivity set on the
+        module is a correction too), for every passage's record."""
+        return {"type": self.type_name}
+
     @abc.abstractmethod
     def read(self, timeout: float) -> Optional[ThermalFrame]:
         """Next frame, or None after ``timeout`` seconds (or while not ok)."""

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Optional
+from typing import Any, Dict, Optional
 
 from drivers.base import AccuracyClass
 from edge.clock import Clock, local_time_in
@@ -49,12 +49,13 @@ def load_gate_roster(config: GateConfig) -> Optional[Roster]:
 
 def build_lane(config: GateConfig, accuracy: AccuracyClass, clock: Clock, roster: Optional[Roster],
                has_card_reader: bool, sensor_started: Optional[float], warmup_minutes: float,
-               has_light: bool = False) -> Lane:
+               has_light: bool = False, sensor: Optional[Dict[str, Any]] = None) -> Lane:
     """``sensor_started`` None: the sensor is known to be warm (a recording). ``has_light``:
-    the light's state is one of the lane's devices (the daemon passes it on)."""
+    the light's state is one of the lane's devices (the daemon passes it on). ``sensor``:
+    its reading settings, recorded with every measurement."""
     analyzer = FrameAnalyzer(config.screening, accuracy)
     screener = Screener(config.screening, accuracy, sensor_started=sensor_started,
-                        sensor_warmup_minutes=warmup_minutes)
+                        sensor_warmup_minutes=warmup_minutes, sensor=sensor)
     policy = Policy(config.policy, config.device)
     lane = Lane(config.lane, analyzer, screener, policy, roster, clock, has_card_reader,
                 local_time_in(config.device.timezone), has_light)

@@ -78,7 +78,8 @@ class Daemon:
         roster_watch = RosterWatch(cfg.store.path, cfg.policy.roster_file, lambda: self._roster_to_lane(events),
                                    self.stop_event)
         lane = build_lane(cfg, thermal.accuracy, SystemClock(), load_gate_roster(cfg), card is not None,
-                          sensor_started=time.monotonic(), warmup_minutes=thermal.warmup_minutes, has_light=True)
+                          sensor_started=time.monotonic(), warmup_minutes=thermal.warmup_minutes, has_light=True,
+                          sensor=thermal.reading_settings())
         self.live.devices = dict(lane.devices)  # the status bar shows them from the first frame
         light.open()
         signals = SignalController(cfg.signals, light)

@@ -48,9 +48,10 @@ class ScreeningResult:
 
 class Screener:
     def __init__(self, settings: ScreeningSettings, accuracy: AccuracyClass, sensor_started: Optional[float] = None,
-                 sensor_warmup_minutes: float = 0.0) -> None:
+                 sensor_warmup_minutes: float = 0.0, sensor: Optional[Dict[str, Any]] = None) -> None:
         self.settings = settings
         self.accuracy = accuracy
+        self.sensor = dict(sensor or {})  # the sensor's own settings (ThermalSource.reading_settings)
         self.corrections = Corrections(settings)
         self.baseline = RelativeBaseline(settings.relative_window, settings.relative_margin_c,
                                          settings.relative_min_samples, settings.relative_idle_s)
@@ -118,6 +119,8 @@ class Screener:
     def _base_details(self, samples: List[Sample]) -> Dict[str, Any]:
         details: Dict[str, Any] = {"calibration_version": self.corrections.version, "threshold_mode": self.settings.threshold_mode,
                                    "accuracy": self.accuracy.value, "flags": list(self.warnings)}
+        if self.sensor:
+            details["sensor"] = dict(self.sensor)
         if samples:
             raw = [s.fa.skin_c for s in samples if s.fa.skin_c is not None]
             corrected = [s.corrected_c for s in samples]

@@ -1,6 +1,7 @@
 """The daemon as a process, on the demo config: passages printed, stored, clean stop."""
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -42,7 +43,10 @@ def test_daemon_prints_and_stores_passages_then_stops_on_sigterm(tmp_path):
     with sqlite3.connect(tmp_path / "gate.db") as db:
         stored = db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
         queued = backlog_stats(db)["count"]
+        measured = [json.loads(r[0])["measurement"] for r in db.execute("SELECT record FROM passages")]
     assert stored >= len(lines) and queued >= stored  # offline: every record waits in the outbox
+    # Every measurement names the sensor's own settings beside the calibration version.
+    assert all(m["sensor"] == {"type": "sim"} and m["calibration_version"] for m in measured), measured
 
 
 def test_validate_config_flag(tmp_path):

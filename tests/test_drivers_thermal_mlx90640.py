@@ -127,6 +127,15 @@ def rig(tmp_path):
     dev.close()
 
 
+def test_the_emissivity_set_on_the_module_goes_into_every_record(rig):
+    """The module reports temperatures corrected for its emissivity: a correction like any
+    other, so the lane records it (None: left as the module has it)."""
+    _dev, _emu, make = rig
+    assert make(emissivity=0.98).reading_settings() == {"type": "mlx90640_uart", "emissivity": 0.98}
+    assert make().reading_settings() == {"type": "mlx90640_uart", "emissivity": None}
+    assert make(emissivity=0.98, configure=False).reading_settings()["emissivity"] is None  # (never sent)
+
+
 def test_start_commands_exact_bytes_on_pty(rig):
     dev, _, make = rig
     make(emissivity=0.98)

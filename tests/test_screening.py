@@ -152,6 +152,14 @@ def test_calibration_file_offset_and_version(tmp_path):
     assert r.details["corrections"]["offset"] == 1.1
 
 
+def test_the_sensor_settings_are_recorded_with_every_result():
+    sensor = {"type": "mlx90640_uart", "emissivity": 0.98}
+    scr = Screener(ScreeningSettings(offset_c=0.5), AccuracyClass.SCREENING, sensor=sensor)
+    assert screen(scr, [fa(i, 36.0) for i in range(4)]).details["sensor"] == sensor
+    retry = screen(scr, [fa(0, 36.0)])  # one frame, then gone: no verdict, the facts all the same
+    assert retry.verdict is Verdict.RETRY and retry.details["sensor"] == sensor
+
+
 def test_ambient_compensation_is_recorded():
     r = screen(make(ambient_coeff=0.05, ambient_ref_c=22.0, offset_c=0.0), [fa(i, 36.0, ambient=12.0) for i in range(4)])
     assert r.details["corrections"]["ambient"] == pytest.approx(0.5)

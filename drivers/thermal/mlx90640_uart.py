@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from typing import Optional
+from typing import Any, Dict, Optional
 
 from drivers.base import AccuracyClass, ThermalFrame, ThermalSource
 from drivers.serialport import SerialDevice, SerialOptions
@@ -50,6 +50,11 @@ class Mlx90640Uart(SerialDevice, ThermalSource):
             raise ValueError(f"rate_hz must be one of {sorted(wire.RATE_CODES)}")
         super().__init__(options, context)
         self._scan = wire.new_scanner()
+
+    def reading_settings(self) -> Dict[str, Any]:
+        # The module reports temperatures already corrected for its emissivity. None: not
+        # set by us, the module keeps its own (0.95 from the factory, or what was set before).
+        return {"type": self.type_name, "emissivity": self.options.emissivity if self.options.configure else None}
 
     def start_commands(self) -> bytes:
         """Everything sent after the baud switch (exact bytes; tests and doctor show them)."""
