@@ -192,3 +192,14 @@ def test_only_the_fever_light_may_wait_for_an_acknowledgement() -> None:
         "gate.yaml:2: signals: pass.seconds is 0 (until acknowledged), but only a fever is acknowledged: "
         "give pass a duration in seconds"]
     assert load_config_text("signals:\n  fever:\n    seconds: 0\n", "gate.yaml").signals.fever.seconds == 0
+
+
+def test_non_finite_numbers_are_rejected() -> None:
+    # NaN compares false with everything: a NaN fever threshold would pass every fever.
+    assert errors("screening:\n  fever_c: .nan\nlane:\n  pair_window_s: .inf\n  idle_tick_s: -.Inf\n"
+                  "mqtt:\n  health_interval_s: .NaN\n") == [
+        "gate.yaml:2: screening.fever_c: expected a finite number, got .nan",
+        "gate.yaml:4: lane.pair_window_s: expected a finite number, got .inf",
+        "gate.yaml:5: lane.idle_tick_s: expected a finite number, got -.Inf",
+        "gate.yaml:7: mqtt.health_interval_s: expected a finite number, got .NaN",
+    ]

@@ -22,6 +22,7 @@ HEADER = """# Gate Edge configuration reference
 One YAML file configures a gate lane (`gate-edge run --config FILE`). Check a file with
 `gate-edge check-config FILE`: every problem is reported as `FILE:LINE: key.path: message`.
 Unknown keys are errors. A key left out takes its default; an empty value means "not set".
+Numbers must be finite: `.nan` and `.inf` are refused.
 Secrets are never written inline: give `{file: PATH}`, `{env: NAME}` or `{credential: NAME}`
 (a systemd `LoadCredential=` name).
 """

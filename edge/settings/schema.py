@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import typing
 from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Tuple, Union
 
@@ -260,6 +261,8 @@ class Validator:
         if node.tag not in ((INT,) if tp is int else (INT, FLOAT)):
             return self.error(node, path, f"expected {want}, got {_kind(node)}")
         number = self._yaml.construct_yaml_int(node) if node.tag == INT else self._yaml.construct_yaml_float(node)
+        if not math.isfinite(number):  # NaN passes every bound check: a NaN threshold never fires
+            return self.error(node, path, f"expected a finite number, got {node.value}")
         low, high = meta.get("min"), meta.get("max")
         if low is not None and number < low:
             return self.error(node, path, f"must be at least {_num(low)} (got {node.value})")
