@@ -24,7 +24,7 @@ def main(argv):
 def gate(tmp_path):
     db = tmp_path / "gate.db"
     cfg = tmp_path / "gate.yaml"
-    cfg.write_text(f"device:\n  id: gate-7\nstore:\n  path: {db}\n")
+    cfg.write_text(f"device:\n  id: gate-7\nthermal: {{type: sim}}\nstore:\n  path: {db}\n")
     config = load_config(str(cfg))
     store = Store(str(db), config.device).open()
     rec = PassageRecord(t=1.0, wall=1_700_000_000.0, clock_ok=True, verdict=Verdict.FEVER, reasons=("fever",),

@@ -34,7 +34,7 @@ def roster(tmp_path_factory):
 @pytest.mark.parametrize("mode,direction", [("entry", "entry"), ("exit", "exit"), ("dorm", "entry"),
                                             ("family_area", "entry")])
 def test_every_denial_reason_is_recorded_with_its_code(recording, roster, mode, direction):
-    text = (f"device: {{direction: {direction}}}\ncard: {{type: sim}}\n"
+    text = (f"device: {{direction: {direction}}}\nthermal: {{type: sim}}\ncard: {{type: sim}}\n"
             f"policy: {{mode: {mode}, dormitory: '{DORMITORY}'}}\n")
     config = load_config_text(text, "replay.yaml")
     passages = run_recording(recording, config, roster=roster)

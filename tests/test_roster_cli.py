@@ -26,7 +26,7 @@ def config(tmp_path: Path, policy: str = "", direction: str = "entry", roster_fi
     lines = ["device:", "  site: school-1", "  gate: east", f"  direction: {direction}", "policy:"]
     lines += [f"  roster_file: {roster_file}"] if roster_file else []
     lines += [f"  {line}" for line in policy.splitlines() if line]
-    lines += ["  unknown_card: true", "store:", f"  path: {tmp_path / 'data' / 'gate.db'}"]
+    lines += ["  unknown_card: true", "store:", f"  path: {tmp_path / 'data' / 'gate.db'}", "thermal: {type: sim}"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return str(path)
 

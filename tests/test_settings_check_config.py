@@ -17,7 +17,7 @@ from edge.settings.reference import render_reference
 REPO = Path(__file__).resolve().parent.parent
 
 
-def run_check(path: str) -> "tuple[int, str, str]":
+def run_check(path: "str | None") -> "tuple[int, str, str]":
     out, err = io.StringIO(), io.StringIO()
     code = check_config.check(path, out, err)
     return code, out.getvalue(), err.getvalue()
@@ -46,7 +46,8 @@ def test_acceptance_typo_exits_2_via_the_function(tmp_path: Path) -> None:
 
 def test_several_errors_one_line_each(tmp_path: Path) -> None:
     bad = tmp_path / "gate.yaml"
-    bad.write_text("device: {direction: sideways}\nmqtt:\n  password: plain\n  port: 99999\n", encoding="utf-8")
+    bad.write_text("device: {direction: sideways}\nmqtt:\n  password: plain\n  port: 99999\nthermal: {type: sim}\n",
+                   encoding="utf-8")
     code, _, err = run_check(str(bad))
     assert code == 2
     assert err.splitlines() == [
@@ -54,6 +55,34 @@ def test_several_errors_one_line_each(tmp_path: Path) -> None:
         f"{bad}:3: mqtt.password: secrets may not be inline; use {{file: PATH}}, {{env: NAME}} or {{credential: NAME}}",
         f"{bad}:4: mqtt.port: must be at most 65535 (got 99999)",
     ]
+
+
+@pytest.mark.parametrize("text, line, problem", [
+    ("", 1, "the file has no settings (empty or only comments)"),
+    ("# thermal:\n#   type: p2pro_uvc\n", 1, "the file has no settings (empty or only comments)"),
+    ("device:\n  id: g1\ncard: {type: rdm6300, port: /dev/ttyUSB0}\n", 1, "missing section"),
+    ("device:\n  id: g1\nthermal:\n", 3, "empty section"),
+])
+def test_a_config_without_its_thermal_sensor_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                      text: str, line: int, problem: str) -> None:
+    # Never the simulated sensor by default: real people would be screened on invented temperatures.
+    from edge.cli import main
+
+    bad = tmp_path / "gate.yaml"
+    bad.write_text(text, encoding="utf-8")
+    code, out, err = run_check(str(bad))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"{bad}:{line}: thermal: {problem}; expected a section with 'type:' naming the thermal ")
+    assert main(["run", "--config", str(bad), "--headless", "--for", "0"]) == 2
+    assert capsys.readouterr().err == err
+
+
+def test_the_embedded_default_still_runs_simulated_devices() -> None:
+    pytest.importorskip("drivers.thermal.sim")
+    pytest.importorskip("drivers.card.sim")
+    code, out, err = run_check(None)
+    assert (code, err) == (0, "")
+    assert "  thermal: sim" in out and "  card: sim" in out
 
 
 def test_missing_file_exits_2(tmp_path: Path) -> None:
@@ -79,13 +108,14 @@ def test_summary_of_the_demo_config() -> None:
 def test_summary_offline_and_temperature_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("drivers.thermal.sim")
     good = tmp_path / "gate.yaml"
-    good.write_text("light: {type: log}\nstore: {path: /var/lib/gate/x.db}\n", encoding="utf-8")
+    good.write_text("thermal: {type: sim}\nlight: {type: log}\nstore: {path: /var/lib/gate/x.db}\n", encoding="utf-8")
     code, out, _ = run_check(str(good))
     assert code == 0
     assert "  card: none (temperature-only lane)" in out.splitlines()
     assert "  mqtt: offline only (records stay in the local store)" in out.splitlines()
     monkeypatch.setenv("GATE_TEST_MQTT_PW", "pw")
-    good.write_text("mqtt: {host: b.example, username: gate, password: {env: GATE_TEST_MQTT_PW}}\n", encoding="utf-8")
+    good.write_text("thermal: {type: sim}\n"
+                    "mqtt: {host: b.example, username: gate, password: {env: GATE_TEST_MQTT_PW}}\n", encoding="utf-8")
     code, out, _ = run_check(str(good))
     assert code == 0
     assert "user gate, password from environment variable GATE_TEST_MQTT_PW" in out and "pw\n" not in out

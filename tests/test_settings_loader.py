@@ -15,19 +15,58 @@ from edge.settings.root import GateConfig
 REPO = Path(__file__).resolve().parent.parent
 
 
-def errors(text: str) -> List[str]:
+#: Every config file names its thermal sensor; appended, so the lines of a snippet stay as written.
+SENSOR = "thermal: {type: sim}\n"
+
+
+def errors(text: str, sensor: bool = True) -> List[str]:
+    """The error lines of ``text`` (with :data:`SENSOR` appended unless ``sensor`` is false)."""
     with pytest.raises(ConfigError) as info:
-        load_config_text(text, "gate.yaml")
+        load_config_text(text + (SENSOR if sensor else ""), "gate.yaml")
     return str(info.value).splitlines()
 
 
-def test_empty_file_gives_all_defaults_and_default_drivers() -> None:
+def test_a_file_with_only_its_sensor_gives_all_defaults_and_the_default_light() -> None:
     pytest.importorskip("drivers.thermal.sim")
-    config = load_config_text("", "empty.yaml")
+    config = load_config_text(SENSOR, "gate.yaml")
     assert config.device.direction == "entry"
     assert config.thermal.type == "sim" and config.light.type == "log"
     assert config.card is None and config.mqtt is None
     assert config.signals.pass_.lamps == ["green"]
+
+
+def test_a_file_must_name_its_thermal_sensor() -> None:
+    # No default sensor: a real card reader would otherwise get simulated temperatures.
+    want = ("expected a section with 'type:' naming the thermal sensor "
+            f"({', '.join(registry.driver_types('thermal'))})")
+    for text in ("", "\n", "# gate.yaml\n# thermal: {type: p2pro_uvc}\n"):
+        assert errors(text, sensor=False) == [
+            f"gate.yaml:1: thermal: the file has no settings (empty or only comments); {want}"]
+    assert errors("# lane 1\ndevice:\n  id: g1\ncard:\n  type: rdm6300\n  port: /dev/ttyUSB0\n",
+                  sensor=False) == [f"gate.yaml:2: thermal: missing section; {want}"]
+    assert errors("device:\n  id: g1\nthermal:\n#  type: p2pro_uvc\ncard: {type: rdm6300, port: /dev/ttyS0}\n",
+                  sensor=False) == [f"gate.yaml:3: thermal: empty section; {want}"]
+    assert errors("thermal: ~\n", sensor=False) == [f"gate.yaml:1: thermal: empty section; {want}"]
+
+
+def test_the_packaged_default_still_names_the_simulated_devices() -> None:
+    pytest.importorskip("drivers.thermal.sim")
+    config = load_config(None)
+    assert config.thermal.type == "sim" and config.card.type == "sim"
+
+
+def test_simulated_and_real_devices_do_not_mix() -> None:
+    pytest.importorskip("drivers.thermal.sim")
+    assert errors("thermal:\n  type: sim\ncard:\n  type: rdm6300\n  port: /dev/ttyUSB0\n", sensor=False) == [
+        "gate.yaml:2: thermal.type: 'sim' is a simulated thermal source, but card type 'rdm6300' is a real "
+        "reader: name the real thermal sensor (or use card type 'sim')"]
+    (line,) = errors("thermal: {type: replay, path: rec.npz}\ncard: {type: hid_keyboard, device: /dev/input/x}\n",
+                     sensor=False)
+    assert line.startswith("gate.yaml:1: thermal.type: 'replay' is a simulated thermal source, but card type ")
+    assert errors("thermal: {type: mlx90640_uart, port: /dev/ttyUSB0}\ncard:\n  type: sim\n", sensor=False) == [
+        "gate.yaml:3: card.type: card type 'sim' taps the cards of simulated people: it needs thermal type "
+        "'sim' or 'replay', not 'mlx90640_uart'"]
+    assert load_config_text("thermal: {type: sim}\ncard: {type: sim}\n", "gate.yaml").card.type == "sim"
 
 
 def test_values_are_typed_and_keys_map_to_fields() -> None:
@@ -37,7 +76,7 @@ def test_values_are_typed_and_keys_map_to_fields() -> None:
         "light: {type: log, level: debug}\n"
         "screening: {fever_c: 38, stable_frames: 6, blackbody: {x: 1, y: 2, w: 3, h: 4}}\n"
         "signals:\n  pass: {lamps: [green, buzzer], seconds: 1.5}\n"
-        "mqtt: {host: broker.school, port: 8883, protocol: 3.1.1, password: {env: GATE_PW}}\n", "g.yaml")
+        "mqtt: {host: broker.school, port: 8883, protocol: 3.1.1, password: {env: GATE_PW}}\n" + SENSOR, "g.yaml")
     assert config.device.id == "g7" and config.device.direction == "exit"
     assert config.light.type == "log" and config.light.options.level == "debug"
     assert config.screening.fever_c == 38.0 and isinstance(config.screening.fever_c, float)
@@ -48,7 +87,7 @@ def test_values_are_typed_and_keys_map_to_fields() -> None:
 
 
 def test_acceptance_typo_in_driver_type_key() -> None:
-    lines = errors("device:\n  id: g1\nthermal: {typ: sim}\n")
+    lines = errors("device:\n  id: g1\nthermal: {typ: sim}\n", sensor=False)
     assert lines == ["gate.yaml:3: thermal.typ: unknown key; did you mean 'type'?"]
 
 
@@ -76,7 +115,7 @@ def test_wrong_types() -> None:
 
 def test_int_is_a_valid_float_and_text_keeps_its_spelling() -> None:
     pytest.importorskip("drivers.thermal.sim")
-    config = load_config_text("device: {gate: 007}\nscreening: {fever_c: 38}\nmqtt: {protocol: 5}\n", "x.yaml")
+    config = load_config_text("device: {gate: 007}\nscreening: {fever_c: 38}\nmqtt: {protocol: 5}\n" + SENSOR, "x.yaml")
     assert config.device.gate == "007"
     assert config.screening.fever_c == 38.0 and isinstance(config.screening.fever_c, float)
     assert config.mqtt.protocol == "5"
@@ -84,7 +123,7 @@ def test_int_is_a_valid_float_and_text_keeps_its_spelling() -> None:
 
 def test_empty_section_means_defaults_and_empty_optional_means_absent() -> None:
     pytest.importorskip("drivers.thermal.sim")
-    config = load_config_text("device:\nmqtt:\nscreening:\n  blackbody:\n", "x.yaml")
+    config = load_config_text("device:\nmqtt:\nscreening:\n  blackbody:\n" + SENSOR, "x.yaml")
     assert config.device.id == "gate-demo-1"
     assert config.mqtt is None and config.screening.blackbody is None
 
@@ -142,7 +181,7 @@ def test_all_errors_reported_at_once_in_file_order() -> None:
         "  offset: 0.3\n"             # 7
         "mqtt:\n"
         "  password: secret\n"        # 9
-        "extra: 1\n")                 # 10
+        "extra: 1\n", sensor=False)   # 10
     assert [line.split(": ")[0] for line in lines] == [f"gate.yaml:{n}" for n in (2, 3, 4, 6, 7, 9, 10)]
     assert "did you mean 'offset_c'?" in lines[4]
 
@@ -165,7 +204,8 @@ def test_missing_file_and_not_a_mapping(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(str(missing))
     assert str(info.value) == f"{missing}: cannot read: No such file or directory"
-    assert errors("- a\n- b\n") == ["gate.yaml:1: expected a mapping of settings (key: value), got a list"]
+    assert errors("- a\n- b\n", sensor=False) == [
+        "gate.yaml:1: expected a mapping of settings (key: value), got a list"]
 
 
 def test_issue_formatting() -> None:
@@ -191,7 +231,7 @@ def test_only_the_fever_light_may_wait_for_an_acknowledgement() -> None:
     assert errors("signals:\n  pass:\n    seconds: 0\n") == [
         "gate.yaml:2: signals: pass.seconds is 0 (until acknowledged), but only a fever is acknowledged: "
         "give pass a duration in seconds"]
-    assert load_config_text("signals:\n  fever:\n    seconds: 0\n", "gate.yaml").signals.fever.seconds == 0
+    assert load_config_text("signals:\n  fever:\n    seconds: 0\n" + SENSOR, "gate.yaml").signals.fever.seconds == 0
 
 
 def test_non_finite_numbers_are_rejected() -> None:

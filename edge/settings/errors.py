@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterable, List, Optional
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,3 +29,21 @@ class ConfigError(Exception):
 
     def __str__(self) -> str:
         return "\n".join(str(issue) for issue in self.issues)
+
+
+class FieldError(ValueError):
+    """Raised by a settings dataclass's ``__post_init__`` to blame keys, not the whole section.
+
+    ``problems`` are (key path relative to the section, dotted into sub-sections; message):
+    the validator reports each at the line of that key, or of the section when it is not given.
+    """
+
+    def __init__(self, problems: Sequence[Tuple[str, str]]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(f"{key}: {message}" for key, message in self.problems))
+
+
+def raise_problems(problems: Sequence[Tuple[str, str]]) -> None:
+    """``__post_init__`` helper: raise every (key, message) problem at once, if there is any."""
+    if problems:
+        raise FieldError(problems)

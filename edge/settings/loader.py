@@ -7,17 +7,20 @@ from pathlib import Path
 from typing import Optional, Tuple
 
 import yaml
+from yaml.nodes import MappingNode, Node
 
 from drivers import registry
 from edge.settings.errors import ConfigError, ConfigIssue
 from edge.settings.fields import DriverConfig
+from edge.settings.nodes import find_pair
 from edge.settings.root import GateConfig
-from edge.settings.schema import INVALID, Validator
+from edge.settings.schema import INVALID, Validator, is_null
 
 log = logging.getLogger(__name__)
 
-#: Driver used when a section is absent; card stays absent (temperature-only lane).
-DEFAULT_DRIVERS = {"thermal": "sim", "light": "log"}
+#: Driver used when a section is absent; card stays absent (temperature-only lane). The thermal
+#: sensor has no default: a file without one would get simulated temperatures (see _thermal_issue).
+DEFAULT_DRIVERS = {"light": "log"}
 
 
 def default_config_source() -> Tuple[str, str]:
@@ -54,10 +57,28 @@ def load_config_text(text: str, name: str = "<config>") -> GateConfig:
         raise ConfigError([ConfigIssue(name, None, "", f"YAML syntax error: {exc}")]) from None
     validator = Validator(name)
     config = validator.dataclass(node, GateConfig, "")
-    if validator.issues or config is INVALID:
-        raise ConfigError(validator.issues)
+    thermal = _thermal_issue(node, name)
+    issues = validator.issues + ([thermal] if thermal is not None else [])
+    if issues or config is INVALID:
+        raise ConfigError(issues)
     _apply_default_drivers(config, name)
     return config
+
+
+def _thermal_issue(root: Optional[Node], name: str) -> Optional[ConfigIssue]:
+    """A config file must name its thermal sensor: a default simulated one next to a real card
+    reader would screen real people on invented temperatures. (The demo's file names 'sim'.)"""
+    want = f"expected a section with 'type:' naming the thermal sensor ({', '.join(registry.driver_types('thermal'))})"
+    if root is None:
+        return ConfigIssue(name, 1, "thermal", f"the file has no settings (empty or only comments); {want}")
+    if not isinstance(root, MappingNode):
+        return None  # the validator reports the file is not a mapping
+    pair = find_pair(root, "thermal")
+    if pair is None:
+        return ConfigIssue(name, root.start_mark.line + 1, "thermal", f"missing section; {want}")
+    if is_null(pair[1]):
+        return ConfigIssue(name, pair[0].start_mark.line + 1, "thermal", f"empty section; {want}")
+    return None  # anything else is the validator's to judge
 
 
 def _apply_default_drivers(config: GateConfig, name: str) -> None:

@@ -17,8 +17,9 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from drivers import registry
-from edge.settings.errors import ConfigIssue
+from edge.settings.errors import ConfigIssue, FieldError
 from edge.settings.fields import DriverConfig, SecretRef
+from edge.settings.nodes import key_node
 
 INVALID: Any = object()  # marks a value that failed; its issue is already recorded
 
@@ -152,6 +153,10 @@ class Validator:
             return INVALID
         try:
             return cls(**kwargs)
+        except FieldError as exc:  # checks across keys, each blamed on its own key
+            for key, message in exc.problems:
+                self.error(key_node(node, key) or node, join(path, key), message)
+            return INVALID
         except (TypeError, ValueError) as exc:  # a dataclass's own __post_init__ checks
             return self.error(node, path, str(exc))
 
