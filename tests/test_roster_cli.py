@@ -116,7 +116,7 @@ def test_bad_config_and_contradicting_mode_are_reported(tmp_path: Path, capsys: 
     assert code == 2 and "mode" in err
     cfg = config(tmp_path, policy="mode: exit")
     code, _, err = cli(["roster", "check", "1", "--config", cfg], capsys)
-    assert code == 2 and "policy.mode exit contradicts device.direction entry" in err
+    assert code == 2 and "gate.yaml:6: policy.mode: 'exit' contradicts device.direction 'entry'" in err
 
 
 def test_publish_signs_a_retained_snapshot_the_gates_can_apply(tmp_path: Path, roster_file: str, mosquitto,

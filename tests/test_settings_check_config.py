@@ -141,3 +141,36 @@ def test_reference_option_prints_it(capsys: pytest.CaptureFixture) -> None:
     args = parser.parse_args(["check-config", "--reference"])
     assert args.func(args) == 0
     assert capsys.readouterr().out == render_reference()
+
+
+@pytest.mark.parametrize("content, problem", [
+    (None, "cannot read calibration file: No such file or directory"),
+    ("{not json", "not a calibration file (invalid JSON: "),
+    ('{"format": "something else"}', "not a calibration file of format "),
+])
+def test_an_unusable_calibration_file_is_a_config_error_for_check_and_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture, content: "str | None", problem: str) -> None:
+    # The daemon loads it at start; check-config said ok and run died with a traceback.
+    from edge.cli import main
+
+    calibration = tmp_path / "calibration.json"
+    if content is not None:
+        calibration.write_text(content, encoding="utf-8")
+    bad = tmp_path / "gate.yaml"
+    bad.write_text(f"thermal: {{type: sim}}\nscreening:\n  calibration_file: {calibration}\n", encoding="utf-8")
+    code, out, err = run_check(str(bad))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"{bad}:3: screening.calibration_file: {calibration}: {problem}"), err
+    assert main(["run", "--config", str(bad), "--headless", "--for", "0"]) == 2
+    assert capsys.readouterr().err == err
+    assert main(["replay", str(tmp_path / "rec.npz"), "--config", str(bad)]) == 2
+    assert capsys.readouterr().err == err
+
+
+def test_a_calibration_file_does_not_have_to_exist_to_calibrate(tmp_path: Path) -> None:
+    # `gate-edge calibrate` writes the file the config names: plain loading does not open it.
+    from edge.settings.loader import load_config
+
+    cfg = tmp_path / "gate.yaml"
+    cfg.write_text(f"thermal: {{type: sim}}\nscreening: {{calibration_file: {tmp_path / 'new.json'}}}\n")
+    assert load_config(str(cfg)).screening.calibration_file == str(tmp_path / "new.json")

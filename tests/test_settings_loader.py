@@ -243,3 +243,32 @@ def test_non_finite_numbers_are_rejected() -> None:
         "gate.yaml:5: lane.idle_tick_s: expected a finite number, got -.Inf",
         "gate.yaml:7: mqtt.health_interval_s: expected a finite number, got .NaN",
     ]
+
+
+def test_values_the_daemon_would_stop_on_are_config_errors() -> None:
+    # check-config said ok and `run` then died with a traceback on each of these.
+    assert errors("device:\n  timezone: Asia/Shangai\n") == [
+        "gate.yaml:2: device.timezone: unknown time zone 'Asia/Shangai'; did you mean 'Asia/Shanghai'? "
+        "(expected an IANA name such as Asia/Shanghai)"]
+    for zone in ("", "Asia", "/etc/localtime", "../etc/passwd"):
+        (line,) = errors(f"device: {{timezone: '{zone}'}}\n")
+        assert line.startswith(f"gate.yaml:1: device.timezone: unknown time zone '{zone}'"), line
+    assert errors("device:\n  direction: entry\npolicy:\n  mode: exit\n") == [
+        "gate.yaml:4: policy.mode: 'exit' contradicts device.direction 'entry': leave mode out "
+        "(it defaults to device.direction) or make them agree"]
+    assert errors("display:\n  size: big\n") == [
+        "gate.yaml:2: display.size: screen size 'big' is not WIDTHxHEIGHT, e.g. 1024x600"]
+    assert errors("display: {size: 0x0}\n") == ["gate.yaml:1: display.size: screen size 0x0 is smaller than 320x240"]
+    assert errors("display: {size: 1024x600x3}\n") == [
+        "gate.yaml:1: display.size: screen size '1024x600x3' is not WIDTHxHEIGHT, e.g. 1024x600"]
+    assert errors("display:\n  thermal_min_c: 50\n  thermal_max_c: 10\n") == [
+        "gate.yaml:3: display.thermal_max_c: must be above thermal_min_c (50), got 10"]
+    assert errors("display:\n  thermal_min_c: 45\n") == [  # the key not given: the section's first line
+        "gate.yaml:2: display.thermal_max_c: must be above thermal_min_c (45), got 40"]
+
+
+def test_values_the_daemon_accepts_still_load() -> None:
+    pytest.importorskip("drivers.thermal.sim")
+    config = load_config_text("device: {timezone: UTC, direction: exit}\npolicy: {mode: exit}\n"
+                              "display: {size: 800x480, thermal_min_c: 25, thermal_max_c: 38}\n" + SENSOR, "g.yaml")
+    assert (config.device.timezone, config.policy.mode, config.display.size) == ("UTC", "exit", "800x480")

@@ -21,7 +21,9 @@ def run(args: argparse.Namespace) -> int:
     from edge.outputs import format_passage
     from edge.replay import run_recording
 
-    config = load_config(args.config)  # a ConfigError is reported by edge.cli (exit 2)
+    from edge.settings.files import START_CHECKS
+
+    config = load_config(args.config, START_CHECKS)  # a ConfigError is reported by edge.cli (exit 2)
     try:
         rec = load(args.recording)
     except (RecordingError, OSError) as exc:

@@ -22,7 +22,11 @@ def run(args: argparse.Namespace) -> int:
         from edge.commands.check_config import check
 
         return check(args.config, out=sys.stdout, err=sys.stderr)
-    config = load_config(args.config)  # a ConfigError is reported by edge.cli (exit 2)
+    from edge.settings.files import START_CHECKS
+
+    # A ConfigError is reported by edge.cli (exit 2); the start checks open what the daemon
+    # would stop on (the calibration file), so a broken one is a config error, not a traceback.
+    config = load_config(args.config, START_CHECKS)
     from edge.daemon import Daemon  # imported late: --validate-config must not need OpenCV & co.
 
     return Daemon(config, args.config, args.headless, args.run_for, console=args.print_passages).run()

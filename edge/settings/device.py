@@ -3,6 +3,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
+from edge.settings.checks import timezone_name
 from edge.settings.fields import setting
 
 
@@ -14,4 +15,5 @@ class DeviceSettings:
     site: str = setting("demo-school", doc="School (site) id; MQTT topic level shared by its gates.")
     gate: str = setting("main", doc="Gate name shown on the screen and in records.")
     direction: Literal["entry", "exit"] = setting("entry", doc="Which way people pass this lane.")
-    timezone: str = setting("Asia/Shanghai", doc="IANA time zone for dates (return batches, day counts).")
+    timezone: str = setting("Asia/Shanghai", check=timezone_name,
+                            doc="IANA time zone for dates (return batches, day counts).")

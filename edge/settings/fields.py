@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 
 def setting(default: Any = dataclasses.MISSING, *, doc: str, factory: Any = dataclasses.MISSING,
-            min: Optional[float] = None, max: Optional[float] = None, role: Optional[str] = None) -> Any:
+            min: Optional[float] = None, max: Optional[float] = None, role: Optional[str] = None,
+            check: Optional[Callable[[Any], None]] = None) -> Any:
     """A dataclass field with documentation and optional numeric bounds.
 
     ``role`` marks a :class:`DriverConfig` field with the driver role it selects from
-    (``thermal``, ``card``, ``light``).
+    (``thermal``, ``card``, ``light``). ``check`` is called with the validated value (not
+    with an empty one) and raises ValueError, whose message is reported at that key's line:
+    a value the type accepts but the program cannot use (a time zone, a regex) is refused
+    by check-config rather than crashing the daemon later.
     """
-    meta = {"doc": doc, "min": min, "max": max, "role": role}
+    meta = {"doc": doc, "min": min, "max": max, "role": role, "check": check}
     if factory is not dataclasses.MISSING:
         return dataclasses.field(default_factory=factory, metadata=meta)
     return dataclasses.field(default=default, metadata=meta)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from importlib import resources
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import yaml
 from yaml.nodes import MappingNode, Node
@@ -18,6 +18,10 @@ from edge.settings.schema import INVALID, Validator, is_null
 
 log = logging.getLogger(__name__)
 
+#: A check of what a config names beyond its own text (a file): (config, YAML root, file name)
+#: -> problems. See edge.settings.files; plain loading runs none.
+Check = Callable[[GateConfig, Optional[Node], str], List[ConfigIssue]]
+
 #: Driver used when a section is absent; card stays absent (temperature-only lane). The thermal
 #: sensor has no default: a file without one would get simulated temperatures (see _thermal_issue).
 DEFAULT_DRIVERS = {"light": "log"}
@@ -29,21 +33,22 @@ def default_config_source() -> Tuple[str, str]:
     return str(resource), resource.read_text(encoding="utf-8")
 
 
-def load_config(path: Optional[str]) -> GateConfig:
-    """Read and validate ``path``; ``None`` loads the packaged default."""
+def load_config(path: Optional[str], checks: Sequence[Check] = ()) -> GateConfig:
+    """Read and validate ``path``; ``None`` loads the packaged default. ``checks`` run on a
+    valid config, their problems reported like any other (edge.settings.files.START_CHECKS)."""
     if path is None:
         name, text = default_config_source()
-        return load_config_text(text, name)
+        return load_config_text(text, name, checks)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError([ConfigIssue(path, None, "", f"cannot read: {exc.strerror or exc}")]) from None
     except UnicodeDecodeError as exc:
         raise ConfigError([ConfigIssue(path, None, "", f"cannot read: not UTF-8 text ({exc.reason})")]) from None
-    return load_config_text(text, path)
+    return load_config_text(text, path, checks)
 
 
-def load_config_text(text: str, name: str = "<config>") -> GateConfig:
+def load_config_text(text: str, name: str = "<config>", checks: Sequence[Check] = ()) -> GateConfig:
     """Validate YAML text; ``name`` is the file name used in messages."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -62,6 +67,9 @@ def load_config_text(text: str, name: str = "<config>") -> GateConfig:
     if issues or config is INVALID:
         raise ConfigError(issues)
     _apply_default_drivers(config, name)
+    issues = [issue for check in checks for issue in check(config, node, name)]
+    if issues:
+        raise ConfigError(issues)
     return config
 
 

@@ -36,6 +36,6 @@ class PolicySettings:
         "(always on in family_area mode; off: ID cards are denied).")
 
     def __post_init__(self) -> None:
-        # device.direction is checked against mode by edge.policy.resolve_mode (another section).
+        # device.direction is checked against mode by GateConfig (another section).
         if self.mode == "dorm" and not (self.dormitory or "").strip():
             raise ValueError("mode dorm needs dormitory: the building name as written in the roster")

@@ -34,7 +34,16 @@ class GateConfig:
     display: DisplaySettings = setting(factory=DisplaySettings, doc="Guard screen.")
 
     def __post_init__(self) -> None:
-        raise_problems(simulation_problems(self.thermal, self.card))
+        raise_problems(simulation_problems(self.thermal, self.card) + mode_problems(self.policy, self.device))
+
+
+def mode_problems(policy: PolicySettings, device: DeviceSettings) -> List[Tuple[str, str]]:
+    """An entry or exit gate mode must be the lane's direction (edge.policy.resolve_mode refuses
+    it at start, so the daemon would not run)."""
+    if policy.mode in ("entry", "exit") and policy.mode != device.direction:
+        return [("policy.mode", f"'{policy.mode}' contradicts device.direction '{device.direction}': leave mode "
+                                f"out (it defaults to device.direction) or make them agree")]
+    return []
 
 
 #: Thermal drivers that produce the temperatures of simulated or recorded people.

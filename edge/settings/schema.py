@@ -138,7 +138,8 @@ class Validator:
                 self.error(key, join(path, name), f"unknown {word}{hint}")
                 ok = False
                 continue
-            result = self.value(val, hints[field.name], join(path, name), field.metadata)
+            result = self._checked(val, self.value(val, hints[field.name], join(path, name), field.metadata),
+                                   join(path, name), field.metadata)
             if result is INVALID:
                 ok = False
             else:
@@ -159,6 +160,17 @@ class Validator:
             return INVALID
         except (TypeError, ValueError) as exc:  # a dataclass's own __post_init__ checks
             return self.error(node, path, str(exc))
+
+    def _checked(self, node: Node, value: Any, path: str, meta: Mapping[str, Any]) -> Any:
+        """``value`` once the field's own ``check`` (see fields.setting) accepts it."""
+        check = meta.get("check")
+        if check is None or value is INVALID or value is None:
+            return value
+        try:
+            check(value)
+        except ValueError as exc:
+            return self.error(node, path, str(exc))
+        return value
 
     def _sequence(self, node: Optional[Node], origin: type, args: Tuple[Any, ...], path: str,
                   meta: Mapping[str, Any]) -> Any:
