@@ -272,3 +272,30 @@ def test_values_the_daemon_accepts_still_load() -> None:
     config = load_config_text("device: {timezone: UTC, direction: exit}\npolicy: {mode: exit}\n"
                               "display: {size: 800x480, thermal_min_c: 25, thermal_max_c: 38}\n" + SENSOR, "g.yaml")
     assert (config.device.timezone, config.policy.mode, config.display.size) == ("UTC", "exit", "800x480")
+
+
+def test_topic_levels_are_checked() -> None:
+    # device.id, device.site and mqtt.topic_prefix build the topics: '/', '+', '#' or an empty
+    # level put the alerts where the school's collector never subscribes.
+    level = "expected one MQTT topic level (not empty, no '/', '+' or '#')"
+    assert errors("device:\n  id: gate/1\n  site: ''\n") == [
+        f"gate.yaml:2: device.id: '/' is not allowed; {level}",
+        f"gate.yaml:3: device.site: got empty text; {level}"]
+    assert errors("device: {id: 'gate+1', site: 'school#2'}\n") == [
+        f"gate.yaml:1: device.id: '+' is not allowed; {level}",
+        f"gate.yaml:1: device.site: '#' is not allowed; {level}"]
+    assert errors('device: {id: "a\\0b"}\n') == [f"gate.yaml:1: device.id: '\\x00' is not allowed; {level}"]
+    prefix = "expected MQTT topic levels joined by '/', none empty, no '+' or '#' (e.g. gate-edge or school/gates)"
+    for value, problem in (("''", "got empty text"), ("a//b", "'a//b' has an empty level"),
+                           ("/gates", "'/gates' has an empty level"), ("gates/", "'gates/' has an empty level"),
+                           ("gates/+", "'+' is not allowed"), ("'#'", "'#' is not allowed")):
+        assert errors(f"mqtt:\n  topic_prefix: {value}\n") == [f"gate.yaml:2: mqtt.topic_prefix: {problem}; {prefix}"]
+    assert errors("mqtt:\n  host: ''\n") == [
+        "gate.yaml:2: mqtt.host: expected the broker's host name or address, got empty text"]
+
+
+def test_topic_prefix_may_have_several_levels() -> None:
+    pytest.importorskip("drivers.thermal.sim")
+    config = load_config_text("device: {id: north-1, site: school_7}\nmqtt: {topic_prefix: city/schools}\n" + SENSOR,
+                              "g.yaml")
+    assert (config.mqtt.topic_prefix, config.device.id, config.device.site) == ("city/schools", "north-1", "school_7")

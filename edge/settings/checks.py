@@ -4,6 +4,7 @@ Each raises ValueError with what was expected; the validator reports it at the k
 """
 from __future__ import annotations
 
+from typing import Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from edge.screen.layout import parse_size
@@ -22,3 +23,41 @@ def timezone_name(name: str) -> None:
 def window_size(text: str) -> None:
     """WIDTHxHEIGHT the screen can lay out: the same parser the renderer uses at start."""
     parse_size(text)
+
+
+
+#: Characters no topic level may hold: the level separator, the wildcards, NUL (MQTT forbids it).
+TOPIC_FORBIDDEN = ("/", "+", "#", "\0")
+
+
+def topic_level(text: str) -> None:
+    """One MQTT topic level: a '/' would shift the levels and '+' / '#' are wildcards a publish
+    may not contain, so the gate's alerts would never reach the school's subscription."""
+    problem = "got empty text" if not text else _forbidden(text, TOPIC_FORBIDDEN)
+    if problem:
+        raise ValueError(f"{problem}; expected one MQTT topic level (not empty, no '/', '+' or '#')")
+
+
+def topic_prefix(text: str) -> None:
+    """Topic levels joined by '/', none of them empty, no wildcard."""
+    if not text:
+        problem = "got empty text"
+    elif "" in text.split("/"):
+        problem = f"'{text}' has an empty level"
+    else:
+        problem = _forbidden(text, TOPIC_FORBIDDEN[1:])
+    if problem:
+        raise ValueError(f"{problem}; expected MQTT topic levels joined by '/', none empty, no '+' or '#' "
+                         f"(e.g. gate-edge or school/gates)")
+
+
+def _forbidden(text: str, chars: Tuple[str, ...]) -> str:
+    """'' when ``text`` holds none of ``chars``, else what to tell the technician."""
+    bad = next((c for c in chars if c in text), None)
+    return "" if bad is None else f"{bad!r} is not allowed"
+
+
+def host_name(text: str) -> None:
+    """A broker address: empty text would fail every connection attempt of the sync thread."""
+    if not text.strip():
+        raise ValueError("expected the broker's host name or address, got empty text")

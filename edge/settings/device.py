@@ -3,7 +3,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
-from edge.settings.checks import timezone_name
+from edge.settings.checks import timezone_name, topic_level
 from edge.settings.fields import setting
 
 
@@ -11,8 +11,10 @@ from edge.settings.fields import setting
 class DeviceSettings:
     """Who this box is and where it stands."""
 
-    id: str = setting("gate-demo-1", doc="Unique device id; also the MQTT client id and topic level.")
-    site: str = setting("demo-school", doc="School (site) id; MQTT topic level shared by its gates.")
+    id: str = setting("gate-demo-1", check=topic_level,
+                      doc="Unique device id; also the MQTT client id and topic level (no '/', '+', '#').")
+    site: str = setting("demo-school", check=topic_level,
+                        doc="School (site) id; MQTT topic level shared by its gates (no '/', '+', '#').")
     gate: str = setting("main", doc="Gate name shown on the screen and in records.")
     direction: Literal["entry", "exit"] = setting("entry", doc="Which way people pass this lane.")
     timezone: str = setting("Asia/Shanghai", check=timezone_name,

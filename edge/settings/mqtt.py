@@ -3,6 +3,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal, Optional
 
+from edge.settings.checks import host_name, topic_prefix
 from edge.settings.fields import SecretRef, setting
 
 
@@ -10,11 +11,12 @@ from edge.settings.fields import SecretRef, setting
 class MqttSettings:
     """Connection to the school's broker. Absent section = offline only."""
 
-    host: str = setting("127.0.0.1", doc="Broker host name or address.")
+    host: str = setting("127.0.0.1", check=host_name, doc="Broker host name or address.")
     port: int = setting(1883, min=1, max=65535, doc="Broker TCP port (8883 is usual with TLS).")
     protocol: Literal["5", "3.1.1"] = setting("5", doc="MQTT protocol version. 3.1.1 has no PUBACK reason codes: a "
                                               "message the broker passes on to no one counts as delivered.")
-    topic_prefix: str = setting("gate-edge", doc="First topic level: {prefix}/{site}/{device}/...")
+    topic_prefix: str = setting("gate-edge", check=topic_prefix,
+                                doc="First topic level(s): {prefix}/{site}/{device}/... (no '+', '#', empty level).")
     username: Optional[str] = setting(None, doc="User name for the broker.")
     password: Optional[SecretRef] = setting(None, doc="Password, from a file, environment variable or credential.")
     tls_ca: Optional[str] = setting(None, doc="CA certificate file; set to use TLS (hostname is checked).")
