@@ -1,6 +1,7 @@
 """Line-based serial readers: regex extraction, line splitting, pty, fuzz."""
 from __future__ import annotations
 
+import io
 import time
 
 import pytest
@@ -83,3 +84,21 @@ def test_fuzz_random_bytes_then_valid_line(data):
     p = LineParser(r"([0-9A-Fa-f]{4,32})")
     p.feed(data)
     assert p.feed(b"\nC0FFEE42\n")[-1] == "C0FFEE42"
+
+
+def test_a_pattern_that_does_not_compile_is_a_config_error(tmp_path, capsys):
+    # It was compiled only when the reader was built: check-config, run and doctor gave a traceback.
+    from edge.cli import main
+    from edge.commands import check_config
+
+    cfg = tmp_path / "gate.yaml"
+    cfg.write_text("thermal: {type: mlx90640_uart, port: /dev/ttyUSB1}\n"
+                   "card:\n  type: serial_lines\n  port: /dev/ttyUSB0\n  pattern: \"([0-9\"\n", encoding="utf-8")
+    want = (f"{cfg}:5: card.pattern: expected a regular expression, got one that does not compile: "
+            "unterminated character set at position 1\n")
+    out, err = io.StringIO(), io.StringIO()  # check()'s default streams are bound at import
+    assert (check_config.check(str(cfg), out, err), out.getvalue(), err.getvalue()) == (2, "", want)
+    assert main(["run", "--config", str(cfg), "--headless", "--for", "0"]) == 2
+    assert capsys.readouterr().err == want
+    assert main(["doctor", "--config", str(cfg)]) == 2  # doctor's report goes to stdout
+    assert f"FAIL config  {cfg}: {want}" in capsys.readouterr().out

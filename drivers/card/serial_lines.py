@@ -14,6 +14,7 @@ from typing import Optional
 from drivers.base import CardEvent, CardReader
 from drivers.card.common import Debouncer, card_event
 from drivers.serialport import SerialDevice, SerialOptions
+from edge.settings.checks import regex
 from edge.settings.fields import setting
 
 MAX_LINE = 256
@@ -21,7 +22,7 @@ MAX_LINE = 256
 
 @dataclasses.dataclass
 class Options(SerialOptions):
-    pattern: str = setting(r"([0-9A-Fa-f]{4,32})",
+    pattern: str = setting(r"([0-9A-Fa-f]{4,32})", check=regex,
                            doc="Regular expression finding the id in a line: named group 'id', "
                                "else the first group, else the whole match.")
     debounce: float = setting(1.0, min=0.0, max=60.0,

@@ -4,6 +4,7 @@ Each raises ValueError with what was expected; the validator reports it at the k
 """
 from __future__ import annotations
 
+import re
 from typing import Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -61,3 +62,11 @@ def host_name(text: str) -> None:
     """A broker address: empty text would fail every connection attempt of the sync thread."""
     if not text.strip():
         raise ValueError("expected the broker's host name or address, got empty text")
+
+
+def regex(text: str) -> None:
+    """A pattern Python's ``re`` compiles, as the driver does when it is built."""
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise ValueError(f"expected a regular expression, got one that does not compile: {exc}") from None
