@@ -76,7 +76,8 @@ def test_values_are_typed_and_keys_map_to_fields() -> None:
         "light: {type: log, level: debug}\n"
         "screening: {fever_c: 38, stable_frames: 6, blackbody: {x: 1, y: 2, w: 3, h: 4}}\n"
         "signals:\n  pass: {lamps: [green, buzzer], seconds: 1.5}\n"
-        "mqtt: {host: broker.school, port: 8883, protocol: 3.1.1, password: {env: GATE_PW}}\n" + SENSOR, "g.yaml")
+        "mqtt: {host: broker.school, port: 8883, protocol: 3.1.1, username: g7, password: {env: GATE_PW}}\n"
+        + SENSOR, "g.yaml")
     assert config.device.id == "g7" and config.device.direction == "exit"
     assert config.light.type == "log" and config.light.options.level == "debug"
     assert config.screening.fever_c == 38.0 and isinstance(config.screening.fever_c, float)
@@ -299,3 +300,19 @@ def test_topic_prefix_may_have_several_levels() -> None:
     config = load_config_text("device: {id: north-1, site: school_7}\nmqtt: {topic_prefix: city/schools}\n" + SENSOR,
                               "g.yaml")
     assert (config.mqtt.topic_prefix, config.device.id, config.device.site) == ("city/schools", "north-1", "school_7")
+
+
+def test_mqtt_keys_that_would_be_ignored_or_misused() -> None:
+    assert errors("mqtt:\n  host: b.example\n  password: {env: GATE_PW}\n") == [
+        "gate.yaml:3: mqtt.password: a password is sent only with a user name: set username, or leave password out"]
+    assert errors("mqtt:\n  backoff_min_s: 30\n  backoff_max_s: 10\n") == [
+        "gate.yaml:2: mqtt.backoff_min_s: must not be above backoff_max_s (10), got 30"]
+    assert errors("mqtt:\n  tls_ca: ca.crt\n  tls_cert: gate.crt\n") == [
+        "gate.yaml:3: mqtt.tls_cert: TLS client authentication needs both tls_cert and tls_key: set tls_key"]
+    assert errors("mqtt: {tls_ca: ca.crt, tls_key: gate.key, password: {env: PW}}\n") == [
+        "gate.yaml:1: mqtt.password: a password is sent only with a user name: set username, or leave password out",
+        "gate.yaml:1: mqtt.tls_key: TLS client authentication needs both tls_cert and tls_key: set tls_cert"]
+    pytest.importorskip("drivers.thermal.sim")
+    config = load_config_text("mqtt: {username: g1, password: {env: PW}, backoff_min_s: 5, backoff_max_s: 5, "
+                              "tls_ca: ca.crt, tls_cert: g.crt, tls_key: g.key}\n" + SENSOR, "g.yaml")
+    assert (config.mqtt.username, config.mqtt.tls_key, config.mqtt.backoff_max_s) == ("g1", "g.key", 5.0)

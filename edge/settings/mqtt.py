@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal, Optional
+from typing import List, Literal, Optional, Tuple
 
 from edge.settings.checks import host_name, topic_prefix
+from edge.settings.errors import raise_problems
 from edge.settings.fields import SecretRef, setting
 
 
@@ -31,3 +32,20 @@ class MqttSettings:
     backoff_max_s: float = setting(60.0, min=0.1, max=3600.0, doc="Reconnect delay cap.")
     health_interval_s: float = setting(30.0, min=1.0, max=3600.0, doc="Retained health message period.")
     roster_key: Optional[SecretRef] = setting(None, doc="Site HMAC-SHA256 key (hex or text) for the signed roster; absent = no roster downlink.")
+
+    def __post_init__(self) -> None:
+        raise_problems(self.problems())
+
+    def problems(self) -> List[Tuple[str, str]]:
+        """Keys that load but would be ignored or misused by the sync client."""
+        found: List[Tuple[str, str]] = []
+        if self.password is not None and not self.username:  # the client sends a password only with a user
+            found.append(("password", "a password is sent only with a user name: set username, or leave "
+                                      "password out"))
+        if self.backoff_min_s > self.backoff_max_s:
+            found.append(("backoff_min_s", f"must not be above backoff_max_s ({self.backoff_max_s:g}), "
+                                           f"got {self.backoff_min_s:g}"))
+        if (self.tls_cert is None) != (self.tls_key is None):
+            given, missing = ("tls_cert", "tls_key") if self.tls_cert is not None else ("tls_key", "tls_cert")
+            found.append((given, f"TLS client authentication needs both tls_cert and tls_key: set {missing}"))
+        return found
