@@ -174,3 +174,27 @@ def test_a_calibration_file_does_not_have_to_exist_to_calibrate(tmp_path: Path) 
     cfg = tmp_path / "gate.yaml"
     cfg.write_text(f"thermal: {{type: sim}}\nscreening: {{calibration_file: {tmp_path / 'new.json'}}}\n")
     assert load_config(str(cfg)).screening.calibration_file == str(tmp_path / "new.json")
+
+
+def test_a_malformed_roster_file_is_reported_with_its_rows(tmp_path: Path) -> None:
+    # check-config only looked for the file; the daemon then skipped it and denied every card (no_roster).
+    roster = tmp_path / "roster.csv"
+    roster.write_text("person_id,name,card,return_from\nP1,A,1,2026-03-01\nP2,B,2,tomorrow\nP3,C,3,2026-13-01\n",
+                      encoding="utf-8")
+    bad = tmp_path / "gate.yaml"
+    bad.write_text(f"thermal: {{type: sim}}\npolicy:\n  roster_file: {roster}\n", encoding="utf-8")
+    code, out, err = run_check(str(bad))
+    assert (code, out) == (2, "")
+    lines = err.splitlines()
+    assert len(lines) == 2 and all(line.startswith(f"{bad}:3: policy.roster_file: {roster}: row ") for line in lines)
+    assert "tomorrow" in lines[0] and "2026-13-01" in lines[1]
+    roster.write_text('person_id,name,card\nP1,A,1\nP2,"B,2\n', encoding="utf-8")
+    code, out, err = run_check(str(bad))
+    assert (code, out) == (2, "") and err.startswith(f"{bad}:3: policy.roster_file: {roster}: line ")
+    assert "(a stray double quote?)" in err
+    roster.write_text("person_id,name,card\nP1,A,1\n", encoding="utf-8")
+    code, out, err = run_check(str(bad))
+    assert (code, err) == (0, "") and f"  roster: {roster}" in out.splitlines()
+    roster.unlink()  # missing: still the summary's warning (an import or MQTT may bring the roster)
+    code, out, err = run_check(str(bad))
+    assert (code, err) == (0, "") and f"  roster: {roster} (WARNING: file not found)" in out.splitlines()

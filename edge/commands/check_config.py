@@ -10,7 +10,7 @@ from typing import List, Optional, TextIO
 from drivers import registry
 from drivers.base import BuildContext, Device
 from edge.settings.errors import ConfigError
-from edge.settings.files import START_CHECKS
+from edge.settings.files import CHECK_CONFIG_CHECKS
 from edge.settings.loader import load_config
 from edge.settings.root import GateConfig
 from edge.settings.secrets import SecretError, describe, read_secret
@@ -46,7 +46,8 @@ def check(path: Optional[str], out: TextIO = sys.stdout, err: TextIO = sys.stder
     """
     name = path or "(embedded default)"
     try:
-        config = load_config(path, START_CHECKS)  # what run checks, so that run does not stop on it
+        # What run checks (so that run does not stop on it), and the roster CSV run would skip.
+        config = load_config(path, CHECK_CONFIG_CHECKS)
     except ConfigError as exc:
         print(exc, file=err)
         return 2
