@@ -20,7 +20,6 @@ def register(sub: "argparse._SubParsersAction") -> None:
 def run(args: argparse.Namespace) -> int:
     from edge.outputs import format_passage
     from edge.replay import run_recording
-
     from edge.settings.files import START_CHECKS
 
     config = load_config(args.config, START_CHECKS)  # a ConfigError is reported by edge.cli (exit 2)

@@ -26,7 +26,6 @@ def window_size(text: str) -> None:
     parse_size(text)
 
 
-
 #: Characters no topic level may hold: the level separator, the wildcards, NUL (MQTT forbids it).
 TOPIC_FORBIDDEN = ("/", "+", "#", "\0")
 
