@@ -13,6 +13,7 @@ import os
 import sqlite3
 from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
 
+from edge.private_file import make_private
 from edge.roster import Person, Roster, RosterError, snapshot_persons
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ CREATE TABLE IF NOT EXISTS roster_cards (
 
 @contextlib.contextmanager
 def _connect(db_path: str) -> Iterator[sqlite3.Connection]:
+    make_private(db_path)  # names and card ids: `roster import` may be the first to create the file
     conn = sqlite3.connect(db_path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

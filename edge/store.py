@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional
 from zoneinfo import ZoneInfo
 
+from edge.private_file import make_private
 from edge.record import PassageRecord
 from edge.settings.device import DeviceSettings
 from edge.sqlite_tx import immediate
@@ -37,15 +38,6 @@ log = logging.getLogger(__name__)
 
 ALERT_VERDICTS = (Verdict.FEVER, Verdict.FAULT)
 CARD_KEY_FILE = "card-hash.key"
-
-
-def make_private(path: str) -> None:
-    """Create the database file (and its folder) readable by its owner only, before SQLite
-    opens it: its -wal and -shm files take the same mode. Health data and names are in it."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    if not os.path.exists(path):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-    os.chmod(path, 0o600)
 
 
 def connect(path: str, synchronous: str = "FULL") -> sqlite3.Connection:

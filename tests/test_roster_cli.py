@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from pathlib import Path
 from typing import List, Tuple
 
@@ -46,6 +48,7 @@ def test_import_then_check_every_denial_with_its_texts(tmp_path: Path, roster_fi
     assert code == 0 and "40 persons imported as roster version" in out and db in out
     version = current_version(db)
     assert version is not None and load(db).site == "school-1"
+    assert stat.S_IMODE(os.stat(db).st_mode) == 0o600  # names and cards: the import may create the file
 
     code, out, _ = cli(["roster", "check", card_id(1), "--at", "2026-03-10T08:00", "--config", cfg], capsys)
     assert code == 1

@@ -22,8 +22,8 @@ import sqlite_utils
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from edge.private_file import make_private
 from edge.sqlite_tx import immediate
-from edge.store import make_private
 from edge.sync import topics
 from edge.sync.client import parse_broker_url
 from edge.sync.payload import parse_message
