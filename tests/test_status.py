@@ -13,6 +13,7 @@ from pathlib import Path
 from daemon_support import demo_config, running_daemon
 from sync_producer import make_record
 
+from edge.commands import status as status_command
 from edge.housekeeping import Housekeeping, state_path
 from edge.retention import Retention
 from edge.settings.device import DeviceSettings
@@ -44,7 +45,8 @@ def test_status_reads_without_writing(tmp_path):
     out = done.stdout
     assert "1 unsent (1 alerts, 1 fevers); oldest #2," in out
     assert "last passage #2" in out and "fever" in out
-    assert "roster       version none" in out
+    # Nothing imported, no daemon yet: the demo config's CSV file is what the gate will read.
+    assert "roster       stored version none; the gate also reads " in out and "roster.demo.csv" in out
     assert "daemon: never ran" in out
     assert _digest(db) == before  # read-only: no roster tables made, nothing written
     as_json = json.loads(_status(config, "--json").stdout)
@@ -139,3 +141,14 @@ def test_full_disk_triggers_a_squeeze_run_at_once(tmp_path):
         stop.set()
         chores.join(timeout=5)
     assert read_state(db)["daemon"].startswith("stopped")
+
+
+def test_status_names_the_roster_the_running_gate_decides_from():
+    """Stored version none, but the daemon decides from its roster file: say so, not 'none'."""
+    db = {"roster_version": None}
+    running = {"health": {"roster_version": 1764400000}}
+    assert status_command._roster_line(db["roster_version"], 1764400000, "/etc/gate-edge/roster.csv") == (
+        "roster       stored version none; the gate decides from version 1764400000")
+    assert status_command._roster_line("1764400000", running["health"]["roster_version"], None) == (
+        "roster       stored version 1764400000")
+

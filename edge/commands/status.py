@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, Dict, List, TextIO
+from typing import Any, Dict, List, Optional, TextIO
 
 from edge.settings.loader import load_config
 from edge.status_read import NoDatabase, read_database, read_state
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
                   indent=2, sort_keys=True, default=str)
         out.write("\n")
         return 0
-    out.write("\n".join(render(config.device.site, config.device.id, db, state)) + "\n")
+    out.write("\n".join(render(config.device.site, config.device.id, db, state, config.policy.roster_file)) + "\n")
     return 0
 
 
@@ -44,7 +44,19 @@ def _age(seconds: float) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
-def render(site: str, device: str, db: Dict[str, Any], state: Dict[str, Any]) -> List[str]:
+def _roster_line(stored: Optional[str], lane: Optional[Any], roster_file: Optional[str]) -> str:
+    """The stored version, and what the gate decides from when that is another roster (the
+    CSV file of policy.roster_file is newer, or the stored one is not loaded yet)."""
+    line = f"roster       stored version {stored or 'none'}"
+    if lane is not None and str(lane) != str(stored):
+        line += f"; the gate decides from version {lane}"
+    elif lane is None and roster_file:
+        line += f"; the gate also reads {roster_file} (version = its modification time; the newer wins)"
+    return line
+
+
+def render(site: str, device: str, db: Dict[str, Any], state: Dict[str, Any],
+           roster_file: Optional[str] = None) -> List[str]:
     today = dict(db["today"])
     date = today.pop("date")
     backlog = db["backlog"]
@@ -65,8 +77,8 @@ def render(site: str, device: str, db: Dict[str, Any], state: Dict[str, Any]) ->
                      f" {_age(backlog['oldest_unsent_s'])} old")
     else:
         lines.append("backlog      empty: everything reached the school")
-    lines.append(f"roster       version {db['roster_version'] or 'none'}")
     health = state.get("health", {})
+    lines.append(_roster_line(db["roster_version"], health.get("roster_version"), roster_file))
     if health:
         devices = ", ".join(f"{role} {s}" for role, s in sorted(health.get("devices", {}).items()))
         lines.append(f"devices      {devices or 'unknown'}")
