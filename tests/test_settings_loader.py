@@ -164,6 +164,13 @@ def test_yaml_syntax_error_has_the_parser_line() -> None:
     assert line.startswith("gate.yaml:4: YAML syntax error: ")
     (line,) = errors("device:\n\tid: g1\n")
     assert line.startswith("gate.yaml:2: YAML syntax error: found character '\\t'")
+    # An unclosed quote is found where the file ends: the message says where it starts.
+    (line,) = errors('device:\n  id: "g1\n  site: s1\n')
+    assert line.startswith("gate.yaml:") and "end of stream" in line and "that starts on line 2)" in line
+    # A control character pasted from elsewhere: its line, not only a position in the text.
+    assert errors("device:\n  id: g\x071\n") == [
+        "gate.yaml:2: YAML syntax error: control character #x0007 (special characters are not allowed): "
+        "retype the line"]
 
 
 def test_duplicate_key() -> None:

@@ -56,9 +56,17 @@ def load_config_text(text: str, name: str = "<config>", checks: Sequence[Check] 
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         context = f" ({exc.context})" if exc.context and exc.problem else ""
+        if exc.context_mark is not None and mark is not None and exc.context_mark.line != mark.line:
+            # An unclosed quote or bracket is found where the file ends: point at its start too.
+            context = f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
         line = mark.line + 1 if mark is not None else None
         raise ConfigError([ConfigIssue(name, line, "", f"YAML syntax error: {problem}{context}")]) from None
-    except yaml.YAMLError as exc:  # e.g. a control character the reader refuses
+    except yaml.reader.ReaderError as exc:  # a control character: the reader gives a position only
+        line = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise ConfigError([ConfigIssue(name, line, "", f"YAML syntax error: control character #x{code:04x} "
+                                                       f"({exc.reason}): retype the line")]) from None
+    except yaml.YAMLError as exc:
         raise ConfigError([ConfigIssue(name, None, "", f"YAML syntax error: {exc}")]) from None
     validator = Validator(name)
     config = validator.dataclass(node, GateConfig, "")
