@@ -200,6 +200,8 @@ def test_unknown_driver_type_lists_the_available_ones() -> None:
         f"gate.yaml:2: light.type: unknown light driver 'quasar' (available: {available})"]
     (line,) = errors("card:\n  type: rdm630\n")
     assert line.startswith("gate.yaml:2: card.type: unknown card driver 'rdm630'; did you mean 'rdm6300'? (available: ")
+    (line,) = errors("light:\n  type: lcus\n")  # a shortened name: far by edit distance
+    assert line.startswith("gate.yaml:2: light.type: unknown light driver 'lcus'; did you mean 'lcus_relay'?")
 
 
 def test_driver_options_are_validated_against_the_driver_options() -> None:

@@ -37,7 +37,11 @@ def yaml_key(name: str) -> str:
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    options = list(choices)
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if not close and len(word) >= 3:  # a shortened name ('lcus' for 'lcus_relay') is far by edit distance
+        close = [c for c in options if c.startswith(word)][:2]
+        close = close if len(close) == 1 else []
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
