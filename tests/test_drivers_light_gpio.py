@@ -140,3 +140,5 @@ def test_registered_and_rejects_shared_line():
     assert registry.driver_class("light", "gpio") is GpioLight
     with pytest.raises(ValueError):
         GpioLight(Options(red_line=5, green_line=5), BuildContext("light"))
+    with pytest.raises(ValueError, match="no lamp has a GPIO line"):  # it would show nothing, yet say ok
+        GpioLight(Options(), BuildContext("light"))

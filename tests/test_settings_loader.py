@@ -205,6 +205,8 @@ def test_unknown_driver_type_lists_the_available_ones() -> None:
 
 
 def test_driver_options_are_validated_against_the_driver_options() -> None:
+    assert errors("light:\n  type: log\n  level: loud\n") == [
+        "gate.yaml:3: light.level: 'loud' is not allowed; use one of: debug, info"]
     assert errors("light:\n  type: log\n  levle: debug\n") == [
         "gate.yaml:3: light.levle: unknown key; did you mean 'level'?"]
 

@@ -37,6 +37,8 @@ class GpioLight(Light):
         super().__init__(options, context)
         self.lines: Dict[str, int] = {name: int(getattr(options, f"{name}_line")) for name in LAMPS
                                       if getattr(options, f"{name}_line") is not None}
+        if not self.lines:  # a light that can show nothing, yet reports ok
+            raise ValueError("no lamp has a GPIO line: set red_line, yellow_line, green_line and/or buzzer_line")
         if len(set(self.lines.values())) != len(self.lines):
             raise ValueError(f"two lamps share a GPIO line: {self.lines}")
         self.wanted: Lamps = OFF

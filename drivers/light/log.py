@@ -4,7 +4,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import logging
-from typing import Deque
+from typing import Deque, Literal
 
 from drivers.base import BuildContext, DeviceState, Lamps, Light, OFF
 from edge.settings.fields import setting
@@ -16,7 +16,7 @@ HISTORY = 256
 
 @dataclasses.dataclass
 class Options:
-    level: str = setting("info", doc="Log level of lamp changes: debug or info.")
+    level: Literal["debug", "info"] = setting("info", doc="Log level of lamp changes: debug or info.")
 
 
 class LogLight(Light):
