@@ -184,12 +184,21 @@ def test_udev_rules_cover_every_known_device_with_a_stable_name():
 
 
 @pytest.mark.parametrize("role,type_name", [(role, t) for role, types in registry.DRIVERS.items() for t in types
-                                            if t not in doctor.SIMULATED])
+                                            if t not in doctor.SIMULATED and t != "replay"])  # (a file)
 def test_every_hardware_driver_names_the_node_its_options_open(role, type_name):
     driver = registry.driver_class(role, type_name)
-    options = driver.Options()
+    options = driver.Options(**({"red_line": 17} if type_name == "gpio" else {}))  # (a gpio light needs a line)
     path = driver.device_path(options)
     assert path.startswith("/dev/") and path in driver(options, BuildContext(role, None)).describe()
+
+
+def test_a_replay_whose_recording_is_missing_fails(tmp_path):
+    config = tmp_path / "gate.yaml"
+    config.write_text(f"thermal: {{type: replay, path: {tmp_path / 'missing.npz'}}}\n")
+    out = io.StringIO()
+    assert doctor.run(argparse.Namespace(config=str(config), probe_light=False, timeout=0.5), out) == 1
+    assert "FAIL thermal replay" in out.getvalue() and "cannot read a recording" in out.getvalue()
+    assert "check the file's name" in out.getvalue()
 
 
 def test_camera_without_frames_points_at_its_format():

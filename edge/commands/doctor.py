@@ -22,7 +22,7 @@ from edge.settings.loader import load_config
 log = logging.getLogger(__name__)
 
 ROLES = ("thermal", "card", "light")
-SIMULATED = {"sim", "replay", "log"}
+SIMULATED = {"sim", "log"}  # (a replay opens its recording file: probed like a device)
 BUILD_ERRORS = (ValueError, TypeError, OSError, ImportError, RuntimeError, KeyError)
 PROBE_CYCLE = (Lamps(red=True), Lamps(yellow=True), Lamps(green=True), OFF)
 
@@ -122,7 +122,11 @@ def probe(role: str, cfg: object, args: argparse.Namespace) -> Result:
         return Result(role, False, type_name, f"cannot set up: {exc}", fix_for(str(exc), path))
     what = device.describe()
     try:
-        device.open()
+        try:
+            device.open()  # drivers retry a missing device from read(); a file that cannot be read raises
+        except BUILD_ERRORS as exc:  # path "": a file such as a recording, not a device node
+            fix = fix_for(str(exc), path) if path else "check the file's name in the config and that it is readable"
+            return Result(role, False, what, f"cannot open: {exc}", fix)
         if role == "thermal":
             return _probe_thermal(device, what, path, args.timeout)
         if role == "card":
