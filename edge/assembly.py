@@ -30,17 +30,27 @@ def load_local_roster(config: GateConfig) -> Optional[Roster]:
     return roster
 
 
-def load_gate_roster(config: GateConfig) -> Optional[Roster]:
+def load_gate_roster(config: GateConfig, current: Optional[Roster] = None) -> Optional[Roster]:
     """The daemon's roster: the newer of the stored one (imported or received over MQTT)
-    and the configured CSV file. A broken CSV falls back to the stored roster."""
+    and the configured CSV file. A broken CSV falls back to the stored roster.
+
+    ``current``: the roster a running lane decides from. A change may then only move it on:
+    a file made unusable under the running gate (a stray quote, removed before a copy)
+    keeps ``current`` (returned as is) instead of an older stored roster or none at all."""
     from edge import roster_store
 
     try:
         roster, source = roster_store.gate_roster(config.store.path, config.policy.roster_file, config.device.site)
     except (RosterError, OSError) as exc:
-        log.error("roster file not usable (%s): deciding from the stored roster", exc)
         roster, source = roster_store.gate_roster(config.store.path, None, config.device.site)
+        if current is not None and not (roster.version and int(roster.version) > int(current.version)):
+            log.error("roster file not usable (%s): the gate keeps deciding from roster %s", exc, current.version)
+            return current
+        log.error("roster file not usable (%s): deciding from the stored roster", exc)
     if len(roster) == 0:
+        if current is not None:
+            log.error("no roster left to load: the gate keeps deciding from roster %s", current.version)
+            return current
         log.warning("no roster: cards are not checked against a roster")
         return None
     log.info("roster %s: %d persons from %s", roster.version, len(roster), source)

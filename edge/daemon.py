@@ -15,6 +15,7 @@ from edge.assembly import build_lane, load_gate_roster
 from edge.clock import SystemClock
 from edge.events import DeviceStatus, GuardInput, RosterUpdate
 from edge.housekeeping import Housekeeping
+from edge.lane import Lane
 from edge.lane_thread import LaneThread
 from edge.notify import Notifier
 from edge.outputs import LaneOutputs, LiveState
@@ -75,8 +76,8 @@ class Daemon:
         store.open()
         events: "queue.Queue[object]" = queue.Queue(maxsize=EVENT_QUEUE)
         self.live.counts = _live_counts(store.counts_today())
-        roster_watch = RosterWatch(cfg.store.path, cfg.policy.roster_file, lambda: self._roster_to_lane(events),
-                                   self.stop_event)
+        roster_watch = RosterWatch(cfg.store.path, cfg.policy.roster_file,
+                                   lambda: self._roster_to_lane(events, lane), self.stop_event)
         lane = build_lane(cfg, thermal.accuracy, SystemClock(), load_gate_roster(cfg), card is not None,
                           sensor_started=time.monotonic(), warmup_minutes=thermal.warmup_minutes, has_light=True,
                           sensor=thermal.reading_settings())
@@ -137,14 +138,14 @@ class Daemon:
             log.info("stopped: %d passages, %d frames", lane.counters["passages"], lane.counters["frames"])
         return 0
 
-    def _roster_to_lane(self, events: "queue.Queue[object]") -> None:
+    def _roster_to_lane(self, events: "queue.Queue[object]", lane: Lane) -> None:
         """The roster changed (edge.roster_watch: imported, file edited, received over MQTT):
         the lane decides from it from its next event on (the same choice as at start: the
-        newer of the stored roster and the CSV file)."""
-        try:
-            events.put(RosterUpdate(time.monotonic(), load_gate_roster(self.config)), timeout=5.0)
-        except queue.Full:
-            log.error("the lane takes no events: the new roster takes effect at the next start")
+        newer of the stored roster and the CSV file, but never back to an older one or none).
+        A full lane queue raises queue.Full: the watch tries again at its next look."""
+        roster = load_gate_roster(self.config, lane.roster)
+        if roster is not lane.roster:
+            events.put(RosterUpdate(time.monotonic(), roster), timeout=5.0)
 
     def _health(self, lane, readers, writer, chores, sync) -> dict:
         """Facts for the retained health message (the sync thread adds backlog and its own)

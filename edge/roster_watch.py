@@ -12,7 +12,6 @@ import logging
 import os
 import sqlite3
 import threading
-import time
 from typing import Callable, Optional, Tuple
 
 from edge import roster_store
@@ -21,27 +20,25 @@ from edge.roster import RosterError
 log = logging.getLogger(__name__)
 
 POLL_S = 5.0
-#: An edited file counts once it has not changed for this long: an editor or a copy may
-#: still be writing it, and half a CSV must not replace the roster.
-SETTLE_S = 2.0
 
-Sources = Tuple[Optional[int], Optional[int]]  # (stored version, roster file mtime in ns)
+FileState = Optional[Tuple[int, int]]  # (mtime in ns, size) of the roster file; None: no file
+Sources = Tuple[Optional[int], FileState]  # (stored version, roster file)
 
 
 class RosterWatch(threading.Thread):
     def __init__(self, db_path: str, roster_file: Optional[str], on_change: Callable[[], None],
-                 stop_event: threading.Event, poll_s: float = POLL_S, settle_s: float = SETTLE_S) -> None:
+                 stop_event: threading.Event, poll_s: float = POLL_S) -> None:
         super().__init__(name="roster-watch", daemon=True)
         self.db_path = db_path
         self.roster_file = roster_file
         self.on_change = on_change
         self.stop_event = stop_event
         self.poll_s = poll_s
-        self.settle_s = settle_s
         self._lock = threading.Lock()  # the sync thread calls check() too
         # Taken before the daemon loads its first roster: a change in between means one
         # reload too many, never one missed.
-        self._seen = self._sources((None, None))
+        self._seen: Sources = (self._stored(None), self._file())
+        self._pending: FileState = self._seen[1]
 
     def run(self) -> None:
         while not self.stop_event.wait(self.poll_s):
@@ -51,19 +48,23 @@ class RosterWatch(threading.Thread):
                 log.exception("reloading the roster failed")
 
     def check(self) -> bool:
-        """Calls on_change() if a source changed since the last look; True if it did."""
+        """Calls on_change() if a source changed since the last look; True if it did.
+
+        A changed file counts once two looks in a row find it the same (time and size): an
+        editor or a copy may still be writing it, and half a CSV must not replace a roster.
+        Its age by the clock would not do: a file copied with its time kept may be dated
+        ahead of a gate whose clock is behind."""
         with self._lock:
-            now = self._sources(self._seen)
+            file = self._file()
+            settled, self._pending = file == self._pending, file
+            now = (self._stored(self._seen[0]), file if settled else self._seen[1])
             if now == self._seen:
                 return False
             log.info("roster changed under the running gate (stored version %s -> %s, %s): reloading",
-                     self._seen[0], now[0], "file edited" if now[1] != self._seen[1] else "file unchanged")
+                     self._seen[0], now[0], "file changed" if now[1] != self._seen[1] else "file unchanged")
             self.on_change()  # if it raises, _seen stays and the next look tries again
             self._seen = now
             return True
-
-    def _sources(self, seen: Sources) -> Sources:
-        return self._stored(seen[0]), self._file_mtime(seen[1])
 
     def _stored(self, before: Optional[int]) -> Optional[int]:
         if not os.path.exists(self.db_path):
@@ -74,13 +75,11 @@ class RosterWatch(threading.Thread):
             log.warning("cannot read the stored roster version: %s", exc)
             return before
 
-    def _file_mtime(self, before: Optional[int]) -> Optional[int]:
+    def _file(self) -> FileState:
         if not self.roster_file:
             return None
         try:
-            mtime = os.stat(self.roster_file).st_mtime_ns
+            st = os.stat(self.roster_file)
         except OSError:
-            return None  # removed: the stored roster stays (load_gate_roster falls back to it)
-        if before is not None and mtime != before and time.time() - mtime / 1e9 < self.settle_s:
-            return before  # still being written: the next look takes it
-        return mtime
+            return None  # removed (the daemon then keeps the roster it has; see Daemon._roster_to_lane)
+        return st.st_mtime_ns, st.st_size

@@ -25,14 +25,12 @@ def snapshot(version: int) -> dict:
          "dormitory": None, "resident": False}]}
 
 
-def make_watch(tmp_path: Path, settle_s: float = 2.0):
+def make_watch(tmp_path: Path):
     db, csv = str(tmp_path / "gate.db"), tmp_path / "roster.csv"
     csv.write_text(CSV)
-    past = time.time() - 60
-    os.utime(csv, (past, past))
     roster_store.apply_snapshot(db, snapshot(100))
     calls: list = []
-    watch = RosterWatch(db, str(csv), lambda: calls.append(time.monotonic()), threading.Event(), settle_s=settle_s)
+    watch = RosterWatch(db, str(csv), lambda: calls.append(time.monotonic()), threading.Event())
     return watch, db, csv, calls
 
 
@@ -42,20 +40,29 @@ def test_each_change_of_a_source_means_one_reload(tmp_path):
     roster_store.apply_snapshot(db, snapshot(101))  # `gate-edge roster import`, or the broker
     assert watch.check() and not watch.check() and len(calls) == 1
     csv.write_text(CSV + "P2,Bob,C0002\n")
-    past = time.time() - 10
-    os.utime(csv, (past, past))
-    assert watch.check() and not watch.check() and len(calls) == 2
-    csv.unlink()  # the stored roster stays what the gate decides from
-    assert watch.check() and len(calls) == 3
+    assert not watch.check()  # first look at the new file: it may still be being written
+    assert watch.check() and not watch.check() and len(calls) == 2  # the same at the second look
+    csv.unlink()
+    assert not watch.check() and watch.check() and len(calls) == 3
 
 
-def test_a_file_still_being_written_waits_until_it_settles(tmp_path):
-    watch, _db, csv, calls = make_watch(tmp_path, settle_s=0.5)
+def test_a_file_still_being_written_waits_until_two_looks_agree(tmp_path):
+    """Not by its age: a file copied with its time kept (scp -p, rsync -a) may be dated ahead
+    of a gate whose clock is behind, or long before; what counts is that it stopped changing."""
+    watch, _db, csv, calls = make_watch(tmp_path)
+    future = time.time() + 86400
     with open(csv, "a") as f:
-        f.write("P2,Bob,C0002\n")  # just written: an editor may not be done
+        f.write("P2,Bob,")  # half a row: the copy goes on
+    assert not watch.check()
+    with open(csv, "a") as f:
+        f.write("C0002\n")
+    os.utime(csv, (future, future))
     assert not watch.check() and calls == []
-    time.sleep(0.6)
-    assert watch.check() and len(calls) == 1
+    assert watch.check() and len(calls) == 1  # unchanged since the last look: taken
+    csv.unlink()  # removed, then copied again (rm before cp): a new file, two looks again
+    assert not watch.check()
+    csv.write_text(CSV)
+    assert not watch.check() and watch.check() and len(calls) == 2
 
 
 def test_an_import_on_the_running_gate_reaches_its_lane(tmp_path):
@@ -105,3 +112,26 @@ def test_a_failed_reload_is_tried_again_at_the_next_look(tmp_path):
     with pytest.raises(RuntimeError):
         watch.check()
     assert watch.check() and len(calls) == 2 and not watch.check()
+
+
+def test_a_roster_file_made_unusable_under_a_running_gate_keeps_the_lane_on_its_roster(tmp_path):
+    """A stray quote saved into the file, or the file removed before a copy: the lane keeps the
+    roster it has instead of an older stored one or none (every card denied: no_roster)."""
+    from edge.assembly import load_gate_roster
+    from edge.settings.loader import load_config_text
+
+    csv = tmp_path / "roster.csv"
+    csv.write_text(CSV + "P2,Bob,C0002\n")
+    config = load_config_text(f"thermal: {{type: sim}}\nstore: {{path: {tmp_path / 'gate.db'}}}\n"
+                              f"policy: {{roster_file: {csv}}}\n", "gate.yaml")
+    current = load_gate_roster(config)
+    assert current is not None and len(current) == 2
+    csv.write_text('person_id,name,card\nP1,"Ann,C0001\n')
+    assert load_gate_roster(config, current) is current
+    csv.unlink()
+    assert load_gate_roster(config, current) is current
+    assert load_gate_roster(config) is None  # at start there is nothing to keep
+    # A stored roster newer than the lane's still wins (a publish arrived meanwhile).
+    roster_store.apply_snapshot(str(tmp_path / "gate.db"), snapshot(int(current.version) + 10))
+    newer = load_gate_roster(config, current)
+    assert newer is not current and newer.version == int(current.version) + 10

@@ -9,8 +9,9 @@ from typing import List, Optional, TextIO
 
 from drivers import registry
 from drivers.base import BuildContext, Device
+from edge.roster import Roster, RosterError
 from edge.settings.errors import ConfigError
-from edge.settings.files import CHECK_CONFIG_CHECKS
+from edge.settings.files import START_CHECKS
 from edge.settings.loader import load_config
 from edge.settings.root import GateConfig
 from edge.settings.secrets import SecretError, describe, read_secret
@@ -46,8 +47,8 @@ def check(path: Optional[str], out: TextIO = sys.stdout, err: TextIO = sys.stder
     """
     name = path or "(embedded default)"
     try:
-        # What run checks (so that run does not stop on it), and the roster CSV run would skip.
-        config = load_config(path, CHECK_CONFIG_CHECKS)
+        # What run checks, so that run does not stop on it (and nothing more: see START_CHECKS).
+        config = load_config(path, START_CHECKS)
     except ConfigError as exc:
         print(exc, file=err)
         return 2
@@ -83,12 +84,26 @@ def summarize(config: GateConfig, path: Optional[str]) -> "tuple[List[str], List
             thermal = device
         desc = device.describe()
         lines.append(f"{role}: {desc}" if desc.split(" ")[0] == section.type else f"{role}: {section.type}, {desc}")
-    roster = config.policy.roster_file
-    if roster:
-        lines.append(f"roster: {roster}" + ("" if Path(roster).is_file() else " (WARNING: file not found)"))
+    if config.policy.roster_file:
+        lines.extend(_roster_lines(config.policy.roster_file, config.device.site))
     lines.append(f"store: {config.store.path} (kept {config.store.retention_days} days after sync)")
     lines.append(_mqtt_line(config))
     return lines, problems
+
+
+def _roster_lines(path: str, site: str) -> List[str]:
+    """The roster CSV read as the daemon reads it. Its problems are warnings, not errors: the
+    daemon skips a bad file (stored roster, or every card denied with no_roster), and the unit
+    runs check-config before every start, so an error here would stop the screening itself."""
+    if not Path(path).is_file():
+        return [f"roster: {path} (WARNING: file not found)"]
+    try:
+        count = len(Roster.from_csv(path, site=site))
+    except (RosterError, OSError) as exc:
+        return ([f"roster: {path} (WARNING: not usable: the gate decides from the stored roster, or denies "
+                 f"every card (no_roster) when none is stored)"]
+                + [f"  WARNING: {problem}" for problem in str(exc).splitlines()])
+    return [f"roster: {path} ({count} person{'' if count == 1 else 's'})"]
 
 
 def _mqtt_line(config: GateConfig) -> str:

@@ -5,13 +5,11 @@ calibration file it names, which need not exist yet there.
 """
 from __future__ import annotations
 
-import os
 from typing import Callable, List, Optional, Tuple
 
 from yaml.nodes import Node
 
 from edge.calibration import CalibrationError, load_calibration
-from edge.roster import Roster, RosterError
 from edge.settings.errors import ConfigIssue
 from edge.settings.nodes import key_node
 from edge.settings.root import GateConfig
@@ -38,20 +36,7 @@ def calibration_file(config: GateConfig, root: Optional[Node], name: str) -> Lis
     return []
 
 
-def roster_file(config: GateConfig, root: Optional[Node], name: str) -> List[ConfigIssue]:
-    """The roster CSV, read as the daemon reads it. The daemon does not stop on a malformed one:
-    it decides from the stored roster, or from none (every card denied: no_roster)."""
-    path = config.policy.roster_file
-    if not path or not os.path.isfile(path):
-        return []  # check-config's summary warns: the roster may still come by import or MQTT
-    try:
-        Roster.from_csv(path, site=config.device.site)
-    except (RosterError, OSError) as exc:
-        return [issue_at(root, "policy.roster_file", name, line) for line in str(exc).splitlines()]
-    return []
-
-
-#: What the daemon opens at start and would stop on.
+#: What the daemon opens at start and would stop on. Only these may fail check-config: the
+#: unit runs it before every start, so a file the daemon would only fall back from (the
+#: roster CSV) must not keep the gate from screening; check-config warns about it instead.
 START_CHECKS: Tuple[FileCheck, ...] = (calibration_file,)
-#: check-config also reads what the daemon would only fall back from.
-CHECK_CONFIG_CHECKS: Tuple[FileCheck, ...] = START_CHECKS + (roster_file,)
