@@ -68,6 +68,16 @@ def used_bytes(conn: sqlite3.Connection) -> Tuple[int, int]:
     return (pages - free) * page_size, free * page_size
 
 
+def _older_than(conn: sqlite3.Connection, cutoff: float) -> str:
+    """SQL condition: passages made before ``cutoff`` for certain. A passage's wall time counts
+    only when the clock was synchronized: before NTP a Pi's date is its last shutdown's, weeks
+    behind, and NTP then makes such a passage look weeks old within the hour. Those go once a
+    passage made after them (a higher seq) with a synchronized clock is past the cutoff."""
+    bound = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM passages WHERE clock_ok = 1 AND wall < ?",
+                         (cutoff,)).fetchone()[0]
+    return f"(clock_ok = 1 AND wall < {float(cutoff)!r} OR seq < {int(bound)})"
+
+
 class Retention:
     def __init__(self, path: str, retention_days: float, max_db_bytes: int, batch: int = BATCH,
                  sends: bool = True) -> None:
@@ -85,8 +95,7 @@ class Retention:
         report = RetentionReport()
         conn = connect(self.path, "FULL")  # its own, short-lived: no lock outlives a run
         try:
-            cutoff = (time.time() if now is None else now) - self.retention_s
-            old = f"wall < {float(cutoff)!r}"
+            old = _older_than(conn, (time.time() if now is None else now) - self.retention_s)
             report.purged_old = self._delete_where(conn, f"{old} AND {_SYNCED}" if self.sends else old)
             cap = self.max_db_bytes
             if squeeze:

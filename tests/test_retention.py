@@ -108,6 +108,26 @@ def test_a_gate_without_a_broker_purges_by_age_alone(tmp_path):
     _healthy(conn)
 
 
+def test_passages_made_before_the_clock_was_synchronized_are_not_aged_by_their_stale_date(tmp_path):
+    """A Pi boots with its last shutdown's date: passages stamped weeks in the past, then NTP.
+    They are not 'older than 30 days' an hour later; they go once a passage made after them
+    with a synchronized clock is past the cutoff."""
+    path = str(tmp_path / "stale.db")
+    _build(path, 200, 1)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("UPDATE passages SET clock_ok = 0, wall = ? WHERE seq > 100", (NOW - 40 * DAY,))  # today's, stale date
+    conn.execute("UPDATE passages SET wall = ? WHERE seq <= 100", (NOW - 50 * DAY,))  # synced, 50 days old
+    report = Retention(path, retention_days=30, max_db_bytes=10 << 30, sends=False).run(now=NOW)
+    assert report.purged_old == 100
+    assert conn.execute("SELECT MIN(seq), COUNT(*) FROM passages").fetchone() == (101, 100)
+    # Later, a synchronized passage (seq 201) is itself 31 days old: everything before it is too.
+    conn.execute("INSERT INTO passages (seq, boot_id, wall, wall_iso, day, mono, clock_ok, verdict, reasons, record)"
+                 " VALUES (201, 'b', ?, '', '', 0, 1, 'pass', '[]', '{}')", (NOW - 31 * DAY,))
+    report = Retention(path, retention_days=30, max_db_bytes=10 << 30, sends=False).run(now=NOW)
+    assert report.purged_old == 101 and conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0] == 0
+    _healthy(conn)
+
+
 def test_size_cap_drops_oldest_synced_first_and_keeps_every_unsynced(db):
     conn = sqlite3.connect(db)
     unsynced = _unsynced(conn)
