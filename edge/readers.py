@@ -82,9 +82,12 @@ class ReaderThread(threading.Thread):
         state, outages = self.device.state, self.device.outages
         if outages != self._last_outages and state is self._last_state is DeviceState.OK:
             # Lost and found again inside one read(): the lane still has to hear of it (a
-            # sensor that was unplugged lost power and warms up again).
-            self.events.put(DeviceStatus(time.monotonic(), self.role, DeviceState.DOWN, "reconnected during a read"))
-            self._last_state = DeviceState.DOWN
+            # sensor that was unplugged lost power and warms up again). RECONNECTING, what the
+            # driver said: a lane that already holds the sensor DOWN for silence (a hung
+            # sensor, then power-cycled) must see a change of state, or it keeps the silence.
+            self.events.put(DeviceStatus(time.monotonic(), self.role, DeviceState.RECONNECTING,
+                                         "reconnected during a read"))
+            self._last_state = DeviceState.RECONNECTING
         self._last_outages = outages
         if state is not self._last_state:
             self._last_state = state
