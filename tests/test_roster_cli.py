@@ -83,6 +83,25 @@ def test_check_soft_rule_and_other_modes(tmp_path: Path, roster_file: str, capsy
     assert code == 1 and "(exit)" in out and "exit_not_approved [hard]: 非经批准不得离开校园" in out
 
 
+def test_check_without_a_date_answers_as_the_gate_would_on_its_clock(tmp_path: Path, capsys, monkeypatch) -> None:
+    """An exit gate whose clock is not synchronized sends approvals to the guard; so does the
+    technician's check of a card there (with --at the date is given, so it is not in doubt)."""
+    import edge.commands.roster as roster_command
+
+    until = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    csv = tmp_path / "exit.csv"
+    csv.write_text(f"person_id,name,card,exit_approved_until\nP1,Ann,C0001,{until}\n", encoding="utf-8")
+    cfg = config(tmp_path, direction="exit", roster_file=str(csv))
+    monkeypatch.setattr(roster_command, "kernel_clock_synchronized", lambda: False)
+    code, out, _ = cli(["roster", "check", "C0001", "--config", cfg], capsys)
+    assert code == 1 and "(clock not synchronized)" in out and "date_unverified [hard]" in out
+    code, out, _ = cli(["roster", "check", "C0001", "--at", dt.date.today().isoformat() + "T08:00", "--config", cfg],
+                       capsys)
+    assert code == 0 and "(clock not synchronized)" not in out
+    monkeypatch.setattr(roster_command, "kernel_clock_synchronized", lambda: True)
+    assert cli(["roster", "check", "C0001", "--config", cfg], capsys)[0] == 0
+
+
 def test_check_uses_roster_file_when_nothing_was_imported(tmp_path: Path, roster_file: str,
                                                           capsys: pytest.CaptureFixture) -> None:
     cfg = config(tmp_path, roster_file=roster_file)

@@ -13,6 +13,7 @@ from typing import Optional, TextIO, Tuple
 
 from edge import reasons
 from edge.cards import mask_card_id, normalize_card_id
+from edge.clock import kernel_clock_synchronized
 from edge.policy import Policy
 from edge.roster import Roster, RosterError
 from edge.roster_csv import read_csv
@@ -111,9 +112,13 @@ def do_check(config: GateConfig, card: str, at: Optional[str] = None, out: TextI
     card_id = normalize_card_id(card)
     person = roster.lookup(card_id)
     now = _parse_at(at, policy)
-    decision = policy.decide(person, None, now, roster_loaded=len(roster) > 0, roster_version=roster.version)
+    # Without --at the answer is for now, on this machine's clock, as the gate would decide:
+    # an unsynchronized clock sends exit approvals to the guard (date_unverified).
+    clock_ok = at is not None or kernel_clock_synchronized()
+    decision = policy.decide(person, None, now, roster_loaded=len(roster) > 0, roster_version=roster.version,
+                             clock_ok=clock_ok)
     print(f"gate {config.device.gate} ({policy.mode}), roster version {roster.version} from {source}, "
-          f"day {policy.today(now).isoformat()}", file=out)
+          f"day {policy.today(now).isoformat()}" + ("" if clock_ok else " (clock not synchronized)"), file=out)
     if person is None:
         print(f"card {card_id}: not in the roster", file=out)
     else:
