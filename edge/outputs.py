@@ -9,10 +9,9 @@ import threading
 from typing import Dict, Optional
 
 from drivers.base import DeviceState, ThermalFrame
-from edge.cards import mask_card_id
 from edge.events import GuardInput
 from edge.measure import FrameAnalysis
-from edge.record import PassageRecord, shown_c
+from edge.record import PassageRecord, masked_card, shown_c
 from edge.roster import Person
 from edge.signals import SignalController
 from edge.store_writer import StoreWriter
@@ -91,6 +90,6 @@ def format_passage(record: PassageRecord, identify: bool = True) -> str:
     reasons = f" ({', '.join(record.reasons)})" if record.reasons else ""
     if not identify:
         return f"{when} {record.verdict.value.upper()}{reasons}"
-    who = record.person_id or ("card " + mask_card_id(record.card) if record.card else "no card")
+    who = record.person_id or (f"card {masked_card(record)}" if record.card else "no card")
     temp = f"{shown_c(record.body_c)}C" if record.body_c is not None else "--.-C"
     return f"{when} {who:<12} {temp} {record.verdict.value.upper()}{reasons}"

@@ -5,6 +5,7 @@ import dataclasses
 import math
 from typing import Any, Dict, Optional, Tuple
 
+from edge.cards import mask_card_id
 from edge.verdict import Verdict
 
 
@@ -38,4 +39,16 @@ def shown_c(value: float) -> str:
     pass under a 37.3 fever line and must not read "37.3" beside PASS. (Records keep the
     full value; the round() only absorbs float noise such as 37.3 * 10 = 372.99999...)"""
     return f"{math.floor(round(value * 10, 6)) / 10:.1f}"
+
+
+def masked_card(record: PassageRecord) -> Optional[str]:
+    """The card as it may leave the device or show on a screen. A visitor's card id is the
+    keyed hash of their ID number, so theirs is the masked number the policy kept
+    (first 6 + last 4 digits); any other card shows its last 4 characters."""
+    if record.card is None:
+        return None
+    visitor = record.policy.get("visitor")
+    if isinstance(visitor, dict) and visitor.get("id_masked"):
+        return str(visitor["id_masked"])
+    return mask_card_id(record.card)
 

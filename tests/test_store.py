@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
@@ -52,6 +53,19 @@ def test_raw_card_never_in_payload(store):
     assert payload["card_masked"] == "********1234" and len(payload["card_hash"]) == 16
     known = store.record_passage(make_record(1, card="CAFE0001", person_id="P9"))
     assert "CAFE0001" not in json.dumps(store.passage(known)) and store.passage(seq)["person_id"] is None
+
+
+def test_a_visitor_leaves_with_the_masked_id_number_not_the_hash_s_last_digits(store):
+    """A visitor's card id is the keyed hash of the ID number (drivers/card/idcard_sam.py):
+    what the school and the store's card_masked column get is the masked number."""
+    facts = {"visitor": {"source": "idcard", "id_masked": "110101********4538", "id_hash": "1F2E3D4C5B6A7980"}}
+    record = dataclasses.replace(make_record(0, card="1F2E3D4C5B6A7980", person_id=None), card_reader="idcard_sam",
+                                 policy=facts)
+    seq = store.record_passage(record)
+    payload = json.loads(Outbox(store.path).fetch("passage", 10)[0][2])
+    assert payload["card_masked"] == "110101********4538"
+    assert store.conn.execute("SELECT card_masked FROM passages WHERE seq = ?", (seq,)).fetchone()[0] == \
+        "110101********4538"
 
 
 def test_card_hash_key_persists_across_opens(tmp_path):

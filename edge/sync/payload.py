@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Optional
 
-from edge.cards import hash_card_id, mask_card_id
-from edge.record import PassageRecord
+from edge.cards import hash_card_id
+from edge.record import PassageRecord, masked_card
 
 PAYLOAD_VERSION = 1
 
@@ -23,7 +23,7 @@ def record_payload(rec: PassageRecord, device: str, site: str, boot: str, seq: i
     }
     if rec.card is not None and rec.person_id is None:
         data["card_hash"] = hash_card_id(rec.card, card_key)
-        data["card_masked"] = mask_card_id(rec.card)
+        data["card_masked"] = masked_card(rec)
     return data
 
 
