@@ -318,12 +318,15 @@ def test_mqtt_keys_that_would_be_ignored_or_misused() -> None:
         "gate.yaml:3: mqtt.password: a password is sent only with a user name: set username, or leave password out"]
     assert errors("mqtt:\n  backoff_min_s: 30\n  backoff_max_s: 10\n") == [
         "gate.yaml:2: mqtt.backoff_min_s: must not be above backoff_max_s (10), got 30"]
-    assert errors("mqtt:\n  tls_ca: ca.crt\n  tls_cert: gate.crt\n") == [
-        "gate.yaml:3: mqtt.tls_cert: TLS client authentication needs both tls_cert and tls_key: set tls_key"]
+    assert errors("mqtt:\n  tls_cert: gate.crt\n  tls_key: gate.key\n") == [  # no tls_ca: no TLS at all
+        "gate.yaml:2: mqtt.tls_cert: a client certificate is used only over TLS, which tls_ca switches on: "
+        "set tls_ca (the CA that signed the broker's certificate)"]
     assert errors("mqtt: {tls_ca: ca.crt, tls_key: gate.key, password: {env: PW}}\n") == [
         "gate.yaml:1: mqtt.password: a password is sent only with a user name: set username, or leave password out",
-        "gate.yaml:1: mqtt.tls_key: TLS client authentication needs both tls_cert and tls_key: set tls_cert"]
+        "gate.yaml:1: mqtt.tls_key: a client key needs its certificate: set tls_cert"]
     pytest.importorskip("drivers.thermal.sim")
+    # A certificate file that holds its key too (one PEM): ssl and paho take it without tls_key.
+    assert load_config_text("mqtt: {tls_ca: ca.crt, tls_cert: gate.pem}\n" + SENSOR, "g.yaml").mqtt.tls_key is None
     config = load_config_text("mqtt: {username: g1, password: {env: PW}, backoff_min_s: 5, backoff_max_s: 5, "
                               "tls_ca: ca.crt, tls_cert: g.crt, tls_key: g.key}\n" + SENSOR, "g.yaml")
     assert (config.mqtt.username, config.mqtt.tls_key, config.mqtt.backoff_max_s) == ("g1", "g.key", 5.0)

@@ -22,7 +22,8 @@ class MqttSettings:
     password: Optional[SecretRef] = setting(None, doc="Password, from a file, environment variable or credential.")
     tls_ca: Optional[str] = setting(None, doc="CA certificate file; set to use TLS (hostname is checked).")
     tls_cert: Optional[str] = setting(None, doc="Client certificate file for TLS client authentication.")
-    tls_key: Optional[str] = setting(None, doc="Client private key file for tls_cert.")
+    tls_key: Optional[str] = setting(None, doc="Client private key file for tls_cert "
+                                     "(empty: the key is in tls_cert's file).")
     keepalive_s: int = setting(30, min=5, max=3600, doc="MQTT keepalive; a dead link is noticed within ~1.5x this.")
     session_expiry_s: int = setting(7 * 86400, min=0, max=4294967295, doc="Broker keeps the session (and queued downlink) this long.")
     inflight: int = setting(20, min=1, max=1000, doc="Messages published but not yet acknowledged, at most.")
@@ -45,7 +46,9 @@ class MqttSettings:
         if self.backoff_min_s > self.backoff_max_s:
             found.append(("backoff_min_s", f"must not be above backoff_max_s ({self.backoff_max_s:g}), "
                                            f"got {self.backoff_min_s:g}"))
-        if (self.tls_cert is None) != (self.tls_key is None):
-            given, missing = ("tls_cert", "tls_key") if self.tls_cert is not None else ("tls_key", "tls_cert")
-            found.append((given, f"TLS client authentication needs both tls_cert and tls_key: set {missing}"))
+        if self.tls_key is not None and self.tls_cert is None:  # (a cert file may hold its key: no key alone)
+            found.append(("tls_key", "a client key needs its certificate: set tls_cert"))
+        if self.tls_cert is not None and not self.tls_ca:  # TLS is switched on by tls_ca: else plain text
+            found.append(("tls_cert", "a client certificate is used only over TLS, which tls_ca switches on: "
+                                      "set tls_ca (the CA that signed the broker's certificate)"))
         return found
