@@ -145,10 +145,11 @@ def test_full_disk_triggers_a_squeeze_run_at_once(tmp_path):
 
 def test_status_names_the_roster_the_running_gate_decides_from():
     """Stored version none, but the daemon decides from its roster file: say so, not 'none'."""
-    db = {"roster_version": None}
-    running = {"health": {"roster_version": 1764400000}}
-    assert status_command._roster_line(db["roster_version"], 1764400000, "/etc/gate-edge/roster.csv") == (
+    running = {"roster_version": 1764400000, "devices": {"thermal": "ok"}}
+    assert status_command._roster_line(None, running, "/etc/gate-edge/roster.csv") == (
         "roster       stored version none; the gate decides from version 1764400000")
-    assert status_command._roster_line("1764400000", running["health"]["roster_version"], None) == (
-        "roster       stored version 1764400000")
+    assert status_command._roster_line("1764400000", running, None) == "roster       stored version 1764400000"
+    # The daemon runs with no roster at all (its file unusable, nothing stored): not 'also reads'.
+    assert status_command._roster_line(None, {"roster_version": None}, "/etc/gate-edge/roster.csv") == (
+        "roster       stored version none; the gate has no roster: cards are not checked (no_roster)")
 

@@ -44,12 +44,15 @@ def _age(seconds: float) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
-def _roster_line(stored: Optional[str], lane: Optional[Any], roster_file: Optional[str]) -> str:
+def _roster_line(stored: Optional[str], health: Dict[str, Any], roster_file: Optional[str]) -> str:
     """The stored version, and what the gate decides from when that is another roster (the
-    CSV file of policy.roster_file is newer, or the stored one is not loaded yet)."""
+    CSV file of policy.roster_file is newer, or the stored one is not loaded yet), or none."""
     line = f"roster       stored version {stored or 'none'}"
+    lane = health.get("roster_version")
     if lane is not None and str(lane) != str(stored):
         line += f"; the gate decides from version {lane}"
+    elif lane is None and health:
+        line += "; the gate has no roster: cards are not checked (no_roster)"
     elif lane is None and roster_file:
         line += f"; the gate also reads {roster_file} (version = its modification time; the newer wins)"
     return line
@@ -78,7 +81,7 @@ def render(site: str, device: str, db: Dict[str, Any], state: Dict[str, Any],
     else:
         lines.append("backlog      empty: everything reached the school")
     health = state.get("health", {})
-    lines.append(_roster_line(db["roster_version"], health.get("roster_version"), roster_file))
+    lines.append(_roster_line(db["roster_version"], health, roster_file))
     if health:
         devices = ", ".join(f"{role} {s}" for role, s in sorted(health.get("devices", {}).items()))
         lines.append(f"devices      {devices or 'unknown'}")
