@@ -80,8 +80,9 @@ def _check_version(path: str, data: Dict[str, Any], version: str) -> None:
     payload = _digested(data["offset_c"], data.get("method"), data.get("n"), data.get("source"),
                         data.get("size_coeff_c"), data.get("size_ref_px"), data.get("ambient_coeff_c"))
     if created is None or make_version(created, payload) != version:
-        raise CalibrationError(f"{path}: its values do not match its version {version} (edited by hand?): "
-                               "an offset must come from 'gate-edge calibrate', which writes a new version")
+        raise CalibrationError(f"{path}: its values do not match its version {version} (edited by hand, or "
+                               "written by a gate-edge older than 2026-11-29): run 'gate-edge calibrate' again; "
+                               "an offset must come from a calibration, which writes a new version")
 
 
 def new_calibration(offset_c: float, method: str, n: int, residual_sd_c: Optional[float], source: str,
