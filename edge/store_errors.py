@@ -15,12 +15,15 @@ class StoreUnusable(Exception):
     """str() is the technician message (path, SQLite's reason, what to do)."""
 
 
-def unusable(path: str, exc: BaseException) -> StoreUnusable:
+def unusable(path: str, exc: BaseException, key: str = "store.path", user: str = "gate-edge") -> StoreUnusable:
+    """``key``: where the path came from (a config key, or a command's option such as --db);
+    ``user``: who runs the program that needs the file ("" when it is not a known service)."""
     reason = str(exc) or type(exc).__name__
     if os.path.isdir(path):
-        hint = "store.path names a folder: give it a file name"
+        hint = f"{key} names a folder: give it a file name"
     elif isinstance(exc, PermissionError) or "readonly" in reason or "permission" in reason.lower():
-        hint = f"the service runs as user gate-edge: give it the files (chown gate-edge: {path}*)"
+        hint = (f"the service runs as user {user}: give it the files (chown {user}: {path}*)" if user
+                else "give the user that runs it the file and its folder")
     elif isinstance(exc, sqlite3.DatabaseError) and ("not a database" in reason or "malformed" in reason):
         hint = "the file is damaged: move it aside (keep it for recovery) and start again with a new one"
     else:

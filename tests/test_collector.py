@@ -131,7 +131,7 @@ def test_a_failing_collector_database_keeps_the_message_with_the_broker_and_retr
     (["--broker", "bogus://x"], 2, "--broker bogus://x: unsupported broker URL scheme 'bogus'"),
     (["--broker", "mqtt://h:notaport"], 2, "--broker mqtt://h:notaport: "),
     (["--broker", "mqtt://127.0.0.1:9", "--ca", "/nonexistent/ca.crt"], 2, "--ca /nonexistent/ca.crt: cannot read"),
-    (["--broker", "mqtt://127.0.0.1:9", "--db", "{tmp}"], 1, "cannot use the database"),
+    (["--broker", "mqtt://127.0.0.1:9", "--db", "{tmp}"], 1, "--db names a folder: give it a file name"),
 ])
 def test_collect_with_bad_arguments_says_what_is_wrong(tmp_path, capsys, args, code, message):
     from edge.cli import main

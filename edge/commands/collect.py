@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"gate-edge collect: --broker {args.broker}: {exc}", file=sys.stderr)
         return 2
     except (sqlite3.DatabaseError, OSError) as exc:
-        raise unusable(args.db, exc) from exc
+        raise unusable(args.db, exc, key="--db", user="") from exc
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
