@@ -5,7 +5,7 @@ Time comes from the recording, so two runs give identical passages.
 from __future__ import annotations
 
 import logging
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from drivers.base import AccuracyClass
 from edge.assembly import build_lane, load_local_roster
@@ -43,13 +43,20 @@ def recording_accuracy(rec: Recording) -> AccuracyClass:
         return AccuracyClass.REFERENCE_REQUIRED
 
 
+def recording_sensor(rec: Recording) -> Dict[str, Any]:
+    """The measurement's ``sensor`` facts for a replay: a recording, and the sensor model
+    its metadata names when it has one (``gate-edge sim`` writes it)."""
+    model = (rec.meta or {}).get("sensor")
+    return {"type": "recording", **({"sensor": str(model)} if model else {})}
+
+
 def run_recording(rec: Recording, config: GateConfig, roster: Optional[Any] = None,
                   use_roster_file: bool = True) -> List[Tuple[PassageRecord, Any]]:
     if roster is None and use_roster_file:
         roster = load_local_roster(config)
     has_cards = rec.cards is not None and config.card is not None
     lane = build_lane(config, recording_accuracy(rec), recording_clock, roster, has_cards,
-                      sensor_started=None, warmup_minutes=0.0)
+                      sensor_started=None, warmup_minutes=0.0, sensor=recording_sensor(rec))
     out = _Collect()
     lane.listeners.append(out)
     last_t = 0.0

@@ -38,6 +38,8 @@ def test_every_denial_reason_is_recorded_with_its_code(recording, roster, mode, 
             f"policy: {{mode: {mode}, dormitory: '{DORMITORY}'}}\n")
     config = load_config_text(text, "replay.yaml")
     passages = run_recording(recording, config, roster=roster)
+    measured = [rec.measurement for rec, _ in passages if "n_frames" in rec.measurement]
+    assert measured and all(m["sensor"]["type"] == "recording" for m in measured)  # as every record says
     by_card = {rec.card: rec for rec, _ in passages if rec.card}
     expected = expected_denials(mode)
     known = {t["card"] for t in recording.truth if t["card_known"]}
