@@ -12,6 +12,7 @@ from edge.settings.mqtt import MqttSettings
 from edge.settings.root import GateConfig
 from edge.store import Store
 from edge.sync.collector import Collector
+from edge.sync.service import SyncService
 from edge.verdict import Verdict
 
 
@@ -54,3 +55,15 @@ def collector_seqs(collector: Collector, device: str = "g1") -> List[int]:
 def missing(seqs: List[int], n: int) -> str:
     gone = sorted(set(range(1, n + 1)) - set(seqs))
     return f"{len(gone)} missing, first {gone[:5]}, last {gone[-5:]}"
+
+
+def failing_attempts(cfg: GateConfig, store: Store, attempts: int) -> SyncService:
+    """A SyncService on ``store`` run until ``attempts`` connection attempts failed, stopped."""
+    sync = SyncService(cfg, store.path)
+    sync.start()
+    try:
+        wait_for(lambda: sync.counters["connect_failures"] >= attempts, 15, "failed connection attempts")
+    finally:
+        sync.stop()
+    return sync
+

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sync_support import (
     collector_seqs,
+    failing_attempts,
     filled_store,
     gate_config,
     wait_for,
@@ -56,14 +57,9 @@ def test_tls_right_ca_connects_wrong_ca_refused(mosquitto_factory, tmp_path, cap
         collector.stop()
     bad = gate_config(broker.port, device="g2", tls_ca=str(tmp_path / "otherca.crt"))
     store2 = filled_store(tmp_path / "gate2.db", bad, 5)
-    sync = SyncService(bad, store2.path)
     with caplog.at_level(logging.WARNING, logger="edge.sync.service"):
-        sync.start()
-        try:
-            wait_for(lambda: sync.counters["connect_failures"] >= 2, 15, "refused TLS attempts")
-            assert not sync.connected.is_set() and store2.backlog()["count"] == 5
-        finally:
-            sync.stop()
+        sync = failing_attempts(bad, store2, 2)  # refused TLS attempts
+    assert not sync.connected.is_set() and store2.backlog()["count"] == 5
     assert "certificate verify failed" in caplog.text
     store.close()
     store2.close()
@@ -74,14 +70,9 @@ def test_a_missing_ca_file_is_named_once_and_the_records_stay(tmp_path, caplog):
     connect failure that says which file, not a traceback at every reconnect."""
     cfg = gate_config(9, tls_ca=str(tmp_path / "missing-ca.crt"), backoff_min_s=0.05, backoff_max_s=0.1)
     store = filled_store(tmp_path / "gate.db", cfg, 5)
-    sync = SyncService(cfg, store.path)
     with caplog.at_level(logging.INFO, logger="edge.sync.service"):
-        sync.start()
-        try:
-            wait_for(lambda: sync.counters["connect_failures"] >= 3, 15, "failed attempts")
-            assert store.backlog()["count"] == 5 and sync.state() == "offline"
-        finally:
-            sync.stop()
+        sync = failing_attempts(cfg, store, 3)
+    assert store.backlog()["count"] == 5 and sync.state() == "offline"
     assert f"tls_ca {tmp_path / 'missing-ca.crt'}" in caplog.text
     assert not [r for r in caplog.records if r.exc_info], "no traceback"
     assert len([r for r in caplog.records if "TLS files" in r.getMessage()]) == 1  # said once, not per attempt
