@@ -1,13 +1,12 @@
 """Wires readers, lane, outputs, store and sync together, and takes them down cleanly."""
 from __future__ import annotations
 
-import collections
 import logging
 import queue
 import signal
 import threading
 import time
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from drivers.base import BuildContext, CardReader, Light, ThermalSource
 from drivers.registry import build
@@ -31,6 +30,7 @@ from edge.sync.service import SyncService
 from edge.status_cache import StatusCache
 from edge.store import Store
 from edge.store_writer import StoreWriter
+from edge.verdict import Verdict
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +86,7 @@ class Daemon:
         signals = SignalController(cfg.signals, light)
         signals.on_light_state = lambda state, detail: events.put(
             DeviceStatus(time.monotonic(), "light", state, detail), timeout=1.0)
-        seqs = _RecentSeqs()
-        writer = StoreWriter(store, on_written=seqs.remember)
+        writer = StoreWriter(store)
         health = lambda: self._health(lane, readers, writer, chores, sync)  # noqa: E731 - late-bound
         sync = SyncService(cfg, cfg.store.path, health) if cfg.mqtt else None
         if sync is not None:
@@ -119,7 +118,7 @@ class Daemon:
         if self.run_for is not None:
             threading.Timer(self.run_for, self.stop_event.set).start()
         try:
-            on_action = _GuardActions(events, store, seqs).handle
+            on_action = _GuardActions(events, writer).handle
             if self.headless or not run_screen(cfg.display, self.live, on_action, self.stop_event, status.screen_extras):
                 self.stop_event.wait()
         finally:
@@ -167,34 +166,34 @@ def _live_counts(today: dict) -> dict:
     return {"passages": today["passages"], "fever": today["fevers"], "deny": today["denials"]}
 
 
-class _RecentSeqs:
-    """The store's seq of recent passages, so a secondary reading typed on the keypad
-    lands on the passage the screen shows."""
-
-    def __init__(self, keep: int = 64) -> None:
-        self._seqs: "collections.OrderedDict[int, int]" = collections.OrderedDict()
-        self._keep = keep
-
-    def remember(self, record: PassageRecord, seq: int) -> None:
-        self._seqs[id(record)] = seq
-        while len(self._seqs) > self._keep:
-            self._seqs.popitem(last=False)
-
-    def seq_of(self, record: PassageRecord) -> Optional[int]:
-        return self._seqs.get(id(record))
-
-
 class _GuardActions:
-    def __init__(self, events: "queue.Queue[object]", store: Store, seqs: _RecentSeqs) -> None:
-        self.events, self.store, self.seqs = events, store, seqs
+    """The guard's keys, from the screen thread: acks and visitors go to the lane, typed
+    thermometer readings to the store writer (behind their passage, never on this thread)."""
 
-    def handle(self, action: GuardAction, record: Optional[PassageRecord]) -> None:
-        if action.kind in ("ack", "visitor"):
-            self.events.put(GuardInput(time.monotonic(), action.kind))
-        elif action.kind == "secondary" and record is not None:
-            seq = self.seqs.seq_of(record)
-            if seq is None:
-                log.warning("secondary reading %.1f C: passage not stored yet, ignored", action.value_c)
-                return
-            self.store.add_secondary_check(seq, action.value_c, "keypad")
-            log.info("secondary check %.1f C stored for passage %d", action.value_c, seq)
+    #: A reading typed after its fever was acknowledged (the guard silenced the alarm, then
+    #: went to measure) still belongs to that fever for this long.
+    AFTER_ACK_S = 600.0
+
+    def __init__(self, events: "queue.Queue[object]", writer: StoreWriter) -> None:
+        self.events, self.writer = events, writer
+        self._acked: Optional[Tuple[PassageRecord, float]] = None  # the last fever acknowledged, and when
+
+    def handle(self, action: GuardAction, record: Optional[PassageRecord]) -> bool:
+        """True when the action was taken (a reading: queued for the store)."""
+        now = time.monotonic()
+        if action.kind == "secondary":
+            if record is None and self._acked is not None and now - self._acked[1] < self.AFTER_ACK_S:
+                record = self._acked[0]
+            if record is None or action.value_c is None:
+                log.warning("thermometer reading typed with no passage on screen: not stored")
+                return False
+            self.writer.put_reading(record, action.value_c)
+            return True
+        if action.kind == "ack" and record is not None and record.verdict is Verdict.FEVER:
+            self._acked = (record, now)
+        try:
+            self.events.put(GuardInput(now, action.kind, record=record), timeout=1.0)
+        except queue.Full:  # the lane takes no events (the watchdog restarts it): the key is lost
+            log.error("guard key %s not taken: the lane is not reading its events", action.kind)
+            return False
+        return True

@@ -26,11 +26,13 @@ class Tick:
 @dataclasses.dataclass(frozen=True)
 class GuardInput:
     """A key on the guard's keypad: ``ack`` (fever acknowledged) or ``visitor``
-    (start a visitor passage without an ID card read)."""
+    (start a visitor passage without an ID card read). ``record``: the passage on the
+    guard's screen when the key was pressed (an ack clears that fever, not a newer one)."""
 
     t: float
     kind: str
     value: Optional[float] = None
+    record: Any = None  # edge.record.PassageRecord
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 import logging
 import threading
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 from drivers.base import DeviceState, ThermalFrame
 from edge.events import GuardInput
@@ -19,6 +19,9 @@ from edge.store_writer import StoreWriter
 log = logging.getLogger(__name__)
 
 
+Shown = Tuple[PassageRecord, Optional[Person]]
+
+
 class LiveState:
     """What the guard's screen shows, updated by the lane, read by the screen thread.
 
@@ -29,12 +32,23 @@ class LiveState:
     def __init__(self) -> None:
         self.frame: Optional[ThermalFrame] = None
         self.analysis: Optional[FrameAnalysis] = None
-        self.record: Optional[PassageRecord] = None
-        self.person: Optional[Person] = None
+        # The latest passage with its person, as one value: read apart, a record and the next
+        # person's name could meet on the screen.
+        self.passage: Optional[Shown] = None
+        # Fevers the guard has not acknowledged, oldest first: kept here, where each passage
+        # arrives, so a fever decided between two screen frames is never missed.
+        self.fevers: Tuple[Shown, ...] = ()
         self.devices: Dict[str, DeviceState] = {}
-        self.fever_open: bool = False  # fever shown until the guard acknowledges it
         self.counts: Dict[str, int] = {"passages": 0, "fever": 0, "deny": 0}
         self.changed = threading.Event()
+
+    @property
+    def record(self) -> Optional[PassageRecord]:
+        return self.passage[0] if self.passage is not None else None
+
+    @property
+    def fever_open(self) -> bool:
+        return bool(self.fevers)
 
 
 class LaneOutputs:
@@ -51,14 +65,14 @@ class LaneOutputs:
         if self.signals is not None:
             self.signals.show(record.verdict)
         live = self.live
-        live.person, live.record = person, record
+        live.passage = (record, person)
         counts = dict(live.counts)
         counts["passages"] += 1
         if record.verdict.value in counts:
             counts[record.verdict.value] += 1
         live.counts = counts
         if record.verdict.value == "fever":
-            live.fever_open = True
+            live.fevers = live.fevers + ((record, person),)
         live.changed.set()
         if self.console:
             print(format_passage(record), flush=True)
@@ -76,11 +90,16 @@ class LaneOutputs:
         self.live.changed.set()
 
     def on_guard(self, event: GuardInput) -> None:
-        if event.kind == "ack":
-            self.live.fever_open = False
-            if self.signals is not None:
-                self.signals.acknowledge()
-            self.live.changed.set()
+        if event.kind != "ack" or not self.live.fevers:
+            return
+        fevers = self.live.fevers
+        # The fever the guard saw (the oldest open one is what the screen shows); a fever
+        # decided while the key was on its way stays open.
+        target = event.record if any(r is event.record for r, _p in fevers) else fevers[0][0]
+        self.live.fevers = tuple(f for f in fevers if f[0] is not target)
+        if not self.live.fevers and self.signals is not None:
+            self.signals.acknowledge()
+        self.live.changed.set()
 
 
 def format_passage(record: PassageRecord, identify: bool = True) -> str:

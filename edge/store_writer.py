@@ -9,7 +9,7 @@ import collections
 import logging
 import sqlite3
 import threading
-from typing import Callable, Deque, Optional
+from typing import Callable, Deque, NamedTuple, Optional, Tuple, Union
 
 from edge.record import PassageRecord
 
@@ -18,12 +18,27 @@ log = logging.getLogger(__name__)
 RETRY_S = 5.0
 
 
+class Reading(NamedTuple):
+    """A thermometer reading the guard typed for a passage (a secondary check)."""
+    record: PassageRecord
+    value_c: float
+    source: str
+
+
+#: Passages whose seq the writer remembers for the readings typed after them (the screen
+#: shows one for seconds, or until a fever is acknowledged).
+REMEMBER = 256
+
+
 class StoreWriter(threading.Thread):
     def __init__(self, store: object, on_written: Optional[Callable[[PassageRecord, int], None]] = None) -> None:
         super().__init__(name="store-writer", daemon=True)
         self.store = store
         self.on_written = on_written
-        self._pending: Deque[PassageRecord] = collections.deque()
+        self._pending: Deque[Union[PassageRecord, Reading]] = collections.deque()
+        # id(record) -> (record, seq). The record is held so its id cannot be reused by a
+        # newer record while it is remembered (a reading would land on another passage).
+        self._seqs: "collections.OrderedDict[int, Tuple[PassageRecord, int]]" = collections.OrderedDict()
         self._cond = threading.Condition()
         self._stopping = False
         self.fault: Optional[str] = None  # last write error while records are waiting
@@ -32,6 +47,13 @@ class StoreWriter(threading.Thread):
     def put(self, record: PassageRecord) -> None:
         with self._cond:
             self._pending.append(record)
+            self._cond.notify()
+
+    def put_reading(self, record: PassageRecord, value_c: float, source: str = "keypad") -> None:
+        """Store a typed reading for ``record`` once the record itself is written (the same
+        queue, so in order): off the screen thread, and kept through a disk fault like it."""
+        with self._cond:
+            self._pending.append(Reading(record, value_c, source))
             self._cond.notify()
 
     @property
@@ -54,9 +76,9 @@ class StoreWriter(threading.Thread):
                     self._cond.wait()
                 if not self._pending and self._stopping:
                     return
-                record = self._pending[0]
+                item = self._pending[0]
             try:
-                seq = self.store.record_passage(record)  # type: ignore[attr-defined]
+                seq = self._write(item)
             except Exception as exc:  # disk full, I/O error, a corrupt file ("malformed"), a bug: never die silently
                 if self.fault is None:
                     log.error("cannot write passage, keeping it queued and retrying: %s", exc,
@@ -72,6 +94,26 @@ class StoreWriter(threading.Thread):
                 self.fault = None
             with self._cond:
                 self._pending.popleft()
+            if isinstance(item, Reading):
+                continue
             self.written += 1
+            self._seqs[id(item)] = (item, seq)
+            while len(self._seqs) > REMEMBER:
+                self._seqs.popitem(last=False)
             if self.on_written is not None:
-                self.on_written(record, seq)
+                self.on_written(item, seq)
+
+    def _write(self, item: Union[PassageRecord, Reading]) -> int:
+        if not isinstance(item, Reading):
+            return int(self.store.record_passage(item))  # type: ignore[attr-defined]
+        known = self._seqs.get(id(item.record))
+        if known is None or known[0] is not item.record:  # (never queued here, or long ago)
+            log.error("thermometer reading %.1f C: its passage is no longer known, not stored", item.value_c)
+            return -1
+        try:
+            self.store.add_secondary_check(known[1], item.value_c, item.source)  # type: ignore[attr-defined]
+        except KeyError:  # the passage was purged meanwhile (retention): nothing to attach it to
+            log.error("thermometer reading %.1f C: passage %d is gone, not stored", item.value_c, known[1])
+            return -1
+        log.info("secondary check %.1f C stored for passage %d", item.value_c, known[1])
+        return known[1]

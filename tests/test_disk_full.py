@@ -48,12 +48,15 @@ def test_disk_full_keeps_records_and_writes_them_when_space_returns(store, monke
     status = StatusCache(store, None, writer, lambda now: 0.0)
     try:
         started = time.monotonic()
-        for i in range(RECORDS):  # what the lane hands over; it must never wait on the disk
-            outputs.on_passage(make_record(i, Verdict.FEVER if i % 10 == 0 else Verdict.PASS), None)
+        records = [make_record(i, Verdict.FEVER if i % 10 == 0 else Verdict.PASS) for i in range(RECORDS)]
+        for i, record in enumerate(records):  # what the lane hands over; it must never wait on the disk
+            outputs.on_passage(record, None)
+            if i == 10:  # the guard types a thermometer reading for that fever meanwhile
+                writer.put_reading(record, 38.4)
         assert time.monotonic() - started < 5.0
         assert _wait(lambda: writer.fault is not None)
         assert "full" in writer.fault
-        assert _wait(lambda: writer.waiting > 0 and writer.written + writer.waiting == RECORDS)
+        assert _wait(lambda: writer.waiting > 0 and writer.written + writer.waiting == RECORDS + 1)
         assert "disk_full" in status.screen_extras()["flags"]
         assert writer.is_alive()  # no crash, no crash loop: it retries in place
         errors = [r for r in caplog.records if r.levelno == logging.ERROR]
@@ -72,6 +75,9 @@ def test_disk_full_keeps_records_and_writes_them_when_space_returns(store, monke
     monos = [r[0] for r in db.execute("SELECT mono FROM passages ORDER BY seq")]
     assert monos == sorted(monos) == [float(i) for i in range(RECORDS)]  # in order, none doubled
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    # The typed reading waited with the passages and went onto its own (the 11th) passage.
+    assert db.execute("SELECT p.mono, c.value_c FROM secondary_checks c JOIN passages p ON p.seq = c.seq"
+                      ).fetchall() == [(10.0, 38.4)]
 
 
 def test_a_corrupt_database_error_is_a_store_fault_not_a_dead_writer(store, monkeypatch):

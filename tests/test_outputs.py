@@ -39,3 +39,75 @@ def test_the_guard_screen_shows_the_rounded_down_temperature() -> None:
     out = make_renderer("en", "800x480").render_layers(view)
     assert any("37.2°C" in text for _region, _box, text in out.boxes)
     assert not any("37.3" in text for _region, _box, text in out.boxes)
+
+
+def _shown(live: LiveState):
+    from edge.screen.keypad import Keypad
+    from edge.screen.live import ViewBuilder
+
+    return ViewBuilder(Keypad(lambda action: True)).build(live)
+
+
+def test_a_fever_decided_between_two_screen_frames_is_still_shown() -> None:
+    """The lane may publish two passages before the screen looks again (a catch-up, a slow
+    frame): the fever is kept where passages arrive, not inferred by the screen."""
+    live = LiveState()
+    outputs = LaneOutputs(None, None, live)
+    fever = dataclasses.replace(make_record(1, Verdict.FEVER), person_id="A")
+    outputs.on_passage(fever, None)
+    outputs.on_passage(make_record(2), None)  # the next person, before any frame
+    view = _shown(live)
+    assert view.verdict is Verdict.FEVER and view.awaiting_ack and view.body_c == fever.body_c
+
+
+def test_an_ack_clears_the_fever_the_guard_saw_not_a_newer_one() -> None:
+    from edge.events import GuardInput
+
+    live = LiveState()
+    outputs = LaneOutputs(None, None, live)
+    first, second = (dataclasses.replace(make_record(i, Verdict.FEVER), person_id=p) for i, p in ((1, "A"), (2, "B")))
+    outputs.on_passage(first, None)
+    outputs.on_passage(second, None)  # decided while the guard's Enter for A was on its way
+    assert _shown(live).body_c == first.body_c
+    outputs.on_guard(GuardInput(3.0, "ack", record=first))
+    assert [r for r, _p in live.fevers] == [second] and _shown(live).awaiting_ack  # B still waits
+    outputs.on_guard(GuardInput(4.0, "ack", record=second))
+    assert live.fevers == () and not live.fever_open
+
+
+def test_a_reading_typed_after_the_ack_goes_to_that_fever_and_through_the_writer(tmp_path) -> None:
+    """Enter silences the alarm, the guard measures, then types: no passage is on the screen
+    any more, yet the reading belongs to the fever just acknowledged. The screen thread
+    never writes to the database; the writer stores the reading behind its passage."""
+    import queue
+    import time
+
+    from edge.daemon import _GuardActions
+    from edge.screen.keypad import GuardAction, Keypad
+    from edge.settings.device import DeviceSettings
+    from edge.store import Store
+    from edge.store_writer import StoreWriter
+
+    store = Store(str(tmp_path / "gate.db"), DeviceSettings(id="g1", site="s1")).open()
+    writer = StoreWriter(store)
+    writer.start()
+    try:
+        actions = _GuardActions(queue.Queue(), writer)
+        pad = Keypad(lambda action: actions.handle(action, None))
+        for key in b"382\r":  # nothing acknowledged yet, nothing on screen: said to be lost
+            pad.key(key)
+        assert pad.secondary.error == "not_recorded" and pad.secondary.value_c is None
+        fever = make_record(1, Verdict.FEVER)
+        writer.put(fever)
+        assert actions.handle(GuardAction("ack"), fever)
+        for key in b"38.2\r":
+            pad.key(key)
+        assert pad.secondary.value_c == 38.2 and pad.secondary.error is None
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not store.conn.execute("SELECT 1 FROM secondary_checks").fetchone():
+            time.sleep(0.02)
+        assert store.conn.execute("SELECT p.verdict, c.value_c FROM secondary_checks c JOIN passages p"
+                                  " ON p.seq = c.seq").fetchall() == [("fever", 38.2)]
+    finally:
+        writer.stop()
+        store.close()

@@ -54,7 +54,7 @@ def test_idle_view_carries_live_frame_and_status() -> None:
 
 def test_pass_is_held_then_idle_and_never_shows_ids() -> None:
     _a, _pad, clock, builder, live = setup()
-    live.record, live.person = record(99.0, Verdict.PASS), Person("S20230417", "李明", group="初二(3)班")
+    live.passage = record(99.0, Verdict.PASS), Person("S20230417", "李明", group="初二(3)班")
     view = builder.build(live)
     assert (view.verdict, view.name, view.group, view.body_c) == (Verdict.PASS, "李明", "初二(3)班", 36.5)
     texts = " ".join(t for _r, _b, t in make_renderer("zh", "800x480").render_layers(view).boxes)
@@ -68,7 +68,8 @@ def test_pass_is_held_then_idle_and_never_shows_ids() -> None:
 def test_fever_stays_until_acknowledged_and_keypad_resets_per_person() -> None:
     actions, pad, clock, builder, live = setup()
     fever = record(99.0, Verdict.FEVER, 38.3, ("fever",))
-    live.record, live.fever_open, live.person = fever, True, Person("S20230001", "张伟", group="初三(1)班")
+    live.passage = fever, Person("S20230001", "张伟", group="初三(1)班")
+    live.fevers = (live.passage,)
     assert builder.build(live).awaiting_ack
     for key in b"38.0\r":
         pad.key(key)
@@ -77,10 +78,10 @@ def test_fever_stays_until_acknowledged_and_keypad_resets_per_person() -> None:
     assert view.verdict is Verdict.FEVER and view.awaiting_ack and view.secondary.value_c == 38.0
     assert actions == [GuardAction("secondary", 38.0)] and builder.shown_record is fever
     # The queue moves on before the guard acknowledges: the fever stays on screen.
-    live.record, live.person = record(501.0, Verdict.PASS), Person("S20230417", "李明")
+    live.passage = record(501.0, Verdict.PASS), Person("S20230417", "李明")
     view = builder.build(live)
     assert (view.verdict, view.name, view.secondary.value_c) == (Verdict.FEVER, "张伟", 38.0)
-    live.fever_open = False  # the daemon got the ack: the latest passage, while it is fresh
+    live.fevers = ()  # the daemon got the ack: the latest passage, while it is fresh
     view = builder.build(live)
     assert (view.verdict, view.name, view.awaiting_ack) == (Verdict.PASS, "李明", False)
     assert view.secondary.value_c is None  # a new person: the last reading is forgotten
@@ -90,7 +91,7 @@ def test_fever_stays_until_acknowledged_and_keypad_resets_per_person() -> None:
 
 def test_typing_keeps_the_person_on_screen() -> None:
     _a, pad, clock, builder, live = setup()
-    live.record = record(99.0, Verdict.RETRY, reasons=("too_cold",))
+    live.passage = record(99.0, Verdict.RETRY, reasons=("too_cold",)), None
     builder.build(live)
     pad.key(ord("3"))
     clock.now = 200.0

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 def run_screen(display: DisplaySettings, live: "LiveState",
-               on_action: Callable[[GuardAction, Optional["PassageRecord"]], None], stop: threading.Event,
+               on_action: Callable[[GuardAction, Optional["PassageRecord"]], Optional[bool]], stop: threading.Event,
                extras: Optional[Callable[[], Dict[str, Any]]] = None) -> bool:
     renderer = renderer_from_settings(display)
     # The closure reads ``builder`` when a key arrives, after it is assigned below.

@@ -40,7 +40,7 @@ class GuardAction:
 
 
 class Keypad:
-    def __init__(self, on_action: Callable[[GuardAction], None]) -> None:
+    def __init__(self, on_action: Callable[[GuardAction], Optional[bool]]) -> None:
         self.on_action = on_action
         self._typed = ""
         self._stored: Optional[float] = None
@@ -93,8 +93,15 @@ class Keypad:
             log.info("keypad: rejected thermometer reading %r", self._typed)
             self._typed, self._error = "", "bad_reading"
             return True
-        self._typed, self._stored, self._error = "", value, None
-        return self._emit(GuardAction("secondary", value))
+        self._typed = ""
+        # "stored" only once the daemon took it: a reading with no passage to go with it is
+        # said to be lost, not shown as kept.
+        if self.on_action(GuardAction("secondary", value)) is False:
+            log.warning("keypad: thermometer reading %.2f C not recorded", value)
+            self._stored, self._error = None, "not_recorded"
+        else:
+            self._stored, self._error = value, None
+        return True
 
     def _emit(self, action: GuardAction) -> bool:
         self.on_action(action)

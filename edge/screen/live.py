@@ -13,7 +13,6 @@ from edge.record import PassageRecord
 from edge.roster import Person
 from edge.screen.keypad import Keypad
 from edge.screen.view import ScreenView, StatusBar
-from edge.verdict import Verdict
 
 if TYPE_CHECKING:
     from edge.outputs import LiveState
@@ -30,25 +29,20 @@ class ViewBuilder:
         self.wall_clock = wall_clock
         self._latest: Optional[PassageRecord] = None  # the last record the lane published
         self._since = 0.0  # when the screen first saw it
-        # (record, person) held until acknowledged
-        self._fever: Optional[Tuple[PassageRecord, Optional[Person]]] = None
         self.shown_record: Optional[PassageRecord] = None  # the passage the banner and the keypad refer to
 
     def build(self, live: "LiveState", sync: str = "disabled", backlog: int = 0, warmup_min: Optional[float] = None,
               flags: Sequence[str] = ()) -> ScreenView:
         """A view of ``live`` (read attribute by attribute: the lane swaps them whole)."""
-        record, person, fever_open = live.record, live.person, bool(live.fever_open)
+        passage, fevers = live.passage, live.fevers
+        record, person = passage if passage is not None else (None, None)
         now = self.clock()
         if record is not self._latest:
             self._latest, self._since = record, now
-            if record is not None and record.verdict is Verdict.FEVER:
-                self._fever = (record, person)
-        if not fever_open:
-            self._fever = None
         # An unacknowledged fever outranks the people who walked through after it: the
-        # guard must still send that person to the isolation room.
-        if self._fever is not None:
-            shown, shown_person = self._fever
+        # guard must still send that person to the isolation room (the oldest first).
+        if fevers:
+            shown, shown_person = fevers[0]
         elif record is not None and (now - self._since < self.hold_s or self.keypad.secondary.typed):
             shown, shown_person = record, person
         else:
@@ -74,7 +68,7 @@ class ViewBuilder:
         name, group = person_fields(shown_person)
         return ScreenView(thermal=thermal, face_box=face_box, reading_c=reading, verdict=shown.verdict,
                           reasons=tuple(shown.reasons), name=name, group=group, body_c=shown.body_c,
-                          awaiting_ack=self._fever is not None, secondary=self.keypad.secondary, status=status)
+                          awaiting_ack=bool(fevers), secondary=self.keypad.secondary, status=status)
 
 
 def person_fields(person: Optional[Person]) -> Tuple[Optional[str], Optional[str]]:
