@@ -89,6 +89,15 @@ def test_english_screen() -> None:
     assert [t for r, _b, t in out.boxes if r == "banner"][:2] == ["FEVER", "Go to the isolation room"]
 
 
+@pytest.mark.parametrize("language,title,sub", [("en", "FAULT", "Manual screening"), ("zh", "设备故障", "请人工测温")])
+def test_with_the_thermal_sensor_down_the_idle_screen_asks_for_manual_screening(language, title, sub) -> None:
+    """Not 'step up': nobody can be measured, whether or not a card is tapped."""
+    view = canned_view("idle")
+    view = dataclasses.replace(view, status=dataclasses.replace(view.status, devices={"thermal": "down", "card": "ok"}))
+    banner = [t for region, _b, t in make_renderer(language, "800x480").render_layers(view).boxes if region == "banner"]
+    assert banner[:2] == [title, sub]
+
+
 @pytest.mark.parametrize("language", ["en", "zh"])
 @pytest.mark.parametrize("sync", ["offline", "refused"])
 def test_long_reasons_and_crowded_status_still_fit(language: str, sync: str) -> None:

@@ -86,9 +86,11 @@ def word(key: str, language: str) -> str:
     return pair[0] if language == "zh" else pair[1]
 
 
-def banner_for(verdict: Optional[Verdict], warming_up: bool) -> Banner:
+def banner_for(verdict: Optional[Verdict], warming_up: bool, thermal_ok: bool = True) -> Banner:
     if verdict is not None:
         return BANNERS[verdict.value]
+    if not thermal_ok:  # nobody to measure with: not "step up", but manual screening at once
+        return BANNERS["fault"]
     return BANNERS["warmup" if warming_up else "idle"]
 
 

@@ -53,7 +53,7 @@ class Painter:
 
 def draw_banner(p: Painter, layout: Layout, view: ScreenView, language: str) -> Tuple[str, ...]:
     """Fill the banner; returns reason texts left for the info panel."""
-    banner = labels.banner_for(view.verdict, view.warming_up)
+    banner = labels.banner_for(view.verdict, view.warming_up, view.status.devices.get("thermal", "ok") == "ok")
     title, sub, rest = labels.banner_lines(banner, view.reasons, language)
     if banner.key == "warmup" and view.status.warmup_min:
         left = max(1, round(view.status.warmup_min))
