@@ -111,3 +111,12 @@ def test_a_reading_typed_after_the_ack_goes_to_that_fever_and_through_the_writer
     finally:
         writer.stop()
         store.close()
+
+
+@pytest.mark.parametrize("value,shown", [(37.95, "37.95°C"), (38.0, "38.0°C"), (37.9, "37.9°C")])
+def test_a_stored_thermometer_reading_is_shown_as_typed(value: float, shown: str) -> None:
+    from edge.screen.view import SecondaryCheck
+
+    view = dataclasses.replace(canned_view("fever"), secondary=SecondaryCheck(value_c=value))
+    texts = [t for _r, _b, t in make_renderer("en", "800x480").render_layers(view).boxes]
+    assert any(t.startswith("Thermometer ") and shown in t for t in texts), texts

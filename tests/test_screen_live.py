@@ -99,6 +99,23 @@ def test_typing_keeps_the_person_on_screen() -> None:
     assert view.verdict is Verdict.RETRY and view.secondary.typed == "3"
 
 
+def test_the_next_person_waits_while_a_reading_is_being_typed() -> None:
+    """A hand-taken reading for a FAULT (manual screening) is half typed when the next
+    person is decided: the digits stay with the person they were typed for."""
+    _a, pad, clock, builder, live = setup()
+    fault = record(99.0, Verdict.FAULT, reasons=("reference_missing",))
+    live.passage = fault, Person("S1", "王芳")
+    builder.build(live)
+    for key in b"36.8":
+        pad.key(key)
+    live.passage = record(101.0, Verdict.PASS), Person("S2", "李明")
+    view = builder.build(live)
+    assert (view.verdict, view.name, view.secondary.typed) == (Verdict.FAULT, "王芳", "36.8")
+    assert builder.shown_record is fault
+    pad.key(ord("\r"))  # stored for the FAULT person; then the next one shows
+    assert builder.build(live).name == "李明"
+
+
 def test_person_fields_are_name_and_group_only() -> None:
     person = Person("S20230417", "王芳", group="高一(2)班", cards=("2000000001",))
     assert person_fields(person) == ("王芳", "高一(2)班")

@@ -30,6 +30,7 @@ class ViewBuilder:
         self._latest: Optional[PassageRecord] = None  # the last record the lane published
         self._since = 0.0  # when the screen first saw it
         self.shown_record: Optional[PassageRecord] = None  # the passage the banner and the keypad refer to
+        self._shown: Optional[Tuple[PassageRecord, Optional[Person]]] = None  # with its person
 
     def build(self, live: "LiveState", sync: str = "disabled", backlog: int = 0, warmup_min: Optional[float] = None,
               flags: Sequence[str] = ()) -> ScreenView:
@@ -43,13 +44,18 @@ class ViewBuilder:
         # guard must still send that person to the isolation room (the oldest first).
         if fevers:
             shown, shown_person = fevers[0]
-        elif record is not None and (now - self._since < self.hold_s or self.keypad.secondary.typed):
+        elif self.keypad.secondary.typed and self._shown is not None:
+            # Digits being typed belong to the person on screen: the next one waits, or the
+            # reading would be wiped (or typed on for someone else).
+            shown, shown_person = self._shown
+        elif record is not None and now - self._since < self.hold_s:
             shown, shown_person = record, person
         else:
             shown, shown_person = None, None
         if shown is not self.shown_record:
             self.keypad.reset()  # a new person on show: the last one's reading goes
             self.shown_record = shown
+        self._shown = (shown, shown_person) if shown is not None else None
         frame, analysis = live.frame, live.analysis
         thermal = frame.celsius if frame is not None else None
         face_box = analysis.face_box if analysis is not None else None

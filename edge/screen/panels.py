@@ -111,7 +111,9 @@ def _secondary_lines(view: ScreenView, language: str, size: int) -> List[Tuple[s
     if sec.typed:
         out.append((f"{label}: {sec.typed}_", size, labels.WARN_YELLOW))
     elif sec.value_c is not None:
-        out.append((f"{label} {sec.value_c:.1f}°C {word('stored', language)}", size, labels.OK_GREEN))
+        # As typed (37.95 stays 37.95: it is what was stored), with at least one decimal.
+        value = f"{sec.value_c:.2f}".rstrip("0") if round(sec.value_c, 1) != sec.value_c else f"{sec.value_c:.1f}"
+        out.append((f"{label} {value}°C {word('stored', language)}", size, labels.OK_GREEN))
     elif view.verdict is Verdict.FEVER:
         out.append((word("type_hint", language), size, labels.WHITE))
     if sec.error:
