@@ -161,4 +161,6 @@ class SignalController:
             self.light.apply(lamps)
         except OSError as exc:  # the light's own reconnect logic reports state; never kill this thread
             log.warning("light: %s", exc)
+        except Exception:  # a library's own error (gpiod's RequestReleasedError, ...): the same, with its trace
+            log.exception("light: applying %s failed", lamps)
 

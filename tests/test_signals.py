@@ -125,6 +125,32 @@ def test_a_steady_light_that_fails_is_reported_and_so_is_its_return(monkeypatch)
         ctl.stop()
 
 
+class RaisingLight(LogLight):
+    """A light whose library raises its own error type once (not an OSError)."""
+
+    failures = 1
+
+    def apply(self, lamps: Lamps) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("request released")  # as gpiod's RequestReleasedError
+        super().apply(lamps)
+
+
+def test_a_light_library_error_does_not_end_the_signal_thread():
+    light = RaisingLight(Options(), BuildContext("light"))
+    light.open()
+    ctl = SignalController(SignalSettings(), light)
+    ctl.start()
+    try:
+        ctl.show(Verdict.PASS)  # the first write raises
+        time.sleep(0.2)
+        ctl.show(Verdict.FEVER)
+        assert _until(lambda: any(lamps.red for lamps in light.history))  # the thread lives on
+    finally:
+        ctl.stop()
+
+
 def _until(predicate, timeout: float = 5.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not predicate():
