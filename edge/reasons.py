@@ -50,6 +50,11 @@ _ALL = [
 
 REASONS: Dict[str, Reason] = {r.code: r for r in _ALL}
 
+#: The codes that make a passage a FAULT (manual screening) and a DENY: a banner of that
+#: verdict names one of these first, not a screening hint that came along ("step closer").
+FAULT_CODES = frozenset({"thermal_down", "card_down", "reference_missing", "warming_up"})
+POLICY_CODES = frozenset(r.code for r in _ALL[_ALL.index(REASONS["card_unknown"]):])  # the policy section
+
 
 def text(code: str, language: str = "zh") -> str:
     reason = REASONS.get(code)

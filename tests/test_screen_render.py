@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from edge import reasons as reasons_module
 from edge.screen import labels
 from edge.screen.canned import STATES, canned_view, synthetic_frame
 from edge.screen.layout import COMMON_SIZES, inside, overlaps
@@ -87,6 +88,22 @@ def test_thermal_view_colour_map_and_face_box(renderer: Renderer) -> None:
 def test_english_screen() -> None:
     out = make_renderer("en", "800x480").render_layers(canned_view("fever"))
     assert [t for r, _b, t in out.boxes if r == "banner"][:2] == ["FEVER", "Go to the isolation room"]
+
+
+@pytest.mark.parametrize("verdict,codes,sub", [
+    (Verdict.DENY, ("too_far", "quarantine"), "Under quarantine: may not pass"),
+    (Verdict.DENY, ("left_too_soon", "card_unknown"), "Card not registered"),
+    (Verdict.FAULT, ("too_far", "card_down"), "Card reader fault: check manually"),
+    (Verdict.RETRY, ("too_far",), "Step closer"),
+])
+def test_a_banner_names_its_own_verdict_s_reason_before_a_screening_hint(verdict, codes, sub) -> None:
+    """A pupil in quarantine who also stood too far is DENIED 'under quarantine', not 'step
+    closer'; a card reader fault with a retry hint says manual check."""
+    title, second, rest = labels.banner_lines(labels.banner_for(verdict, False), codes, "en")
+    assert second == sub and len(rest) == len(codes) - 1
+    assert {"quarantine", "exit_not_approved", "return_not_open", "health_card_missing", "health_card_abnormal",
+            "not_dorm_resident", "not_area_resident", "card_unknown", "no_roster", "visitor_not_allowed",
+            "date_unverified"} <= reasons_module.POLICY_CODES
 
 
 @pytest.mark.parametrize("language,title,sub", [("en", "FAULT", "Manual screening"), ("zh", "设备故障", "请人工测温")])

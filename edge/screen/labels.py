@@ -49,6 +49,8 @@ BANNERS: Dict[str, Banner] = {b.key: b for b in (
 
 # Reasons that only repeat what a banner already says.
 _BANNER_SAYS = {"fever": {"fever"}, "warmup": {"warming_up"}}
+# The reasons a banner's second line should name first, when the record carries others too.
+_BANNER_OWN = {"deny": reasons.POLICY_CODES, "fault": reasons.FAULT_CODES}
 
 WORDS: Dict[str, Tuple[str, str]] = {
     "body": ("体温", "Body"),
@@ -101,6 +103,8 @@ def banner_lines(banner: Banner, codes: Tuple[str, ...], language: str) -> Tuple
     sub = banner.zh_sub if zh else banner.en_sub
     rest = [c for c in codes if c not in _BANNER_SAYS.get(banner.key, set())]
     if banner.reason_line and rest:
-        sub = reasons.text(rest[0], language)
-        rest = rest[1:]
+        own = _BANNER_OWN.get(banner.key, frozenset())
+        first = next((c for c in rest if c in own), rest[0])  # the verdict's own reason before any hint
+        sub = reasons.text(first, language)
+        rest = [c for c in rest if c != first]
     return title, sub, tuple(reasons.text(c, language) for c in rest)
