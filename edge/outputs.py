@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 
 Shown = Tuple[PassageRecord, Optional[Person]]
+BEHIND_KEEP = 20
 
 
 class LiveState:
@@ -38,6 +39,9 @@ class LiveState:
         # Fevers the guard has not acknowledged, oldest first: kept here, where each passage
         # arrives, so a fever decided between two screen frames is never missed.
         self.fevers: Tuple[Shown, ...] = ()
+        # Denials and faults decided while a fever held the screen (the screen shows them after
+        # the ack, each for its hold time), the newest BEHIND_KEEP.
+        self.behind: Tuple[Shown, ...] = ()
         self.devices: Dict[str, DeviceState] = {}
         self.counts: Dict[str, int] = {"passages": 0, "fever": 0, "deny": 0}
         self.changed = threading.Event()
@@ -73,6 +77,9 @@ class LaneOutputs:
         live.counts = counts
         if record.verdict.value == "fever":
             live.fevers = live.fevers + ((record, person),)
+        elif live.fevers and record.verdict.value in ("deny", "fault"):
+            # Decided while a fever holds the screen: shown once it is acknowledged.
+            live.behind = (live.behind + ((record, person),))[-BEHIND_KEEP:]
         live.changed.set()
         if self.console:
             print(format_passage(record), flush=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import List
 
 from drivers.base import DeviceState, ThermalFrame
+from edge.events import GuardInput
 from edge.measure import FrameAnalysis
 from edge.outputs import LiveState
 from edge.record import PassageRecord
@@ -114,6 +115,30 @@ def test_the_next_person_waits_while_a_reading_is_being_typed() -> None:
     assert builder.shown_record is fault
     pad.key(ord("\r"))  # stored for the FAULT person; then the next one shows
     assert builder.build(live).name == "李明"
+
+
+def test_a_denial_and_a_fault_decided_behind_a_fever_are_shown_after_the_ack() -> None:
+    """A fever holds the screen until acknowledged; a DENY and a FAULT (manual screening)
+    decided meanwhile are shown afterwards, each for its hold time, not lost."""
+    from edge.outputs import LaneOutputs
+
+    _a, _pad, clock, builder, live = setup()
+    outputs = LaneOutputs(None, None, live)
+    fever = record(99.0, Verdict.FEVER, 38.6, ("fever",))
+    denied = record(100.0, Verdict.DENY, reasons=("quarantine",))
+    fault = record(101.0, Verdict.FAULT, reasons=("reference_missing",))
+    outputs.on_passage(fever, Person("S1", "张伟"))
+    outputs.on_passage(denied, Person("S2", "王芳"))
+    outputs.on_passage(record(101.5, Verdict.PASS), Person("S4", "赵六"))  # a pass needs no second look
+    outputs.on_passage(fault, Person("S3", "李明"))
+    clock.now = 300.0  # long after their own hold times
+    assert builder.build(live).verdict is Verdict.FEVER
+    outputs.on_guard(GuardInput(300.0, "ack", record=fever))
+    assert (builder.build(live).verdict, builder.build(live).name) == (Verdict.DENY, "王芳")
+    clock.now = 305.5
+    assert (builder.build(live).verdict, builder.build(live).name) == (Verdict.FAULT, "李明")
+    clock.now = 311.0
+    assert builder.build(live).verdict is None
 
 
 def test_person_fields_are_name_and_group_only() -> None:

@@ -7,7 +7,7 @@ a name and a group reach the screen, never an ID number or card id.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Callable, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Optional, Sequence, Set, Tuple
 
 from edge.record import PassageRecord
 from edge.roster import Person
@@ -31,6 +31,10 @@ class ViewBuilder:
         self._since = 0.0  # when the screen first saw it
         self.shown_record: Optional[PassageRecord] = None  # the passage the banner and the keypad refer to
         self._shown: Optional[Tuple[PassageRecord, Optional[Person]]] = None  # with its person
+        # Passages shown after a fever (edge.outputs.LiveState.behind): when each was first
+        # shown, and which are done. Keyed by id(): LiveState keeps the records alive.
+        self._behind_since: Dict[int, float] = {}
+        self._behind_done: Set[int] = set()
 
     def build(self, live: "LiveState", sync: str = "disabled", backlog: int = 0, warmup_min: Optional[float] = None,
               flags: Sequence[str] = ()) -> ScreenView:
@@ -48,6 +52,8 @@ class ViewBuilder:
             # Digits being typed belong to the person on screen: the next one waits, or the
             # reading would be wiped (or typed on for someone else).
             shown, shown_person = self._shown
+        elif (behind := self._next_behind(live.behind, now)) is not None:
+            shown, shown_person = behind
         elif record is not None and now - self._since < self.hold_s:
             shown, shown_person = record, person
         else:
@@ -75,6 +81,23 @@ class ViewBuilder:
         return ScreenView(thermal=thermal, face_box=face_box, reading_c=reading, verdict=shown.verdict,
                           reasons=tuple(shown.reasons), name=name, group=group, body_c=shown.body_c,
                           awaiting_ack=bool(fevers), secondary=self.keypad.secondary, status=status)
+
+
+    def _next_behind(self, behind: Tuple[Tuple[PassageRecord, Optional[Person]], ...],
+                     now: float) -> Optional[Tuple[PassageRecord, Optional[Person]]]:
+        """The oldest denial or fault decided behind a fever and not yet shown for its hold
+        time, once no fever holds the screen (each then gets hold_s of its own)."""
+        alive = {id(passage[0]) for passage in behind}  # ids of records no longer kept may be reused
+        self._behind_done &= alive
+        self._behind_since = {key: t for key, t in self._behind_since.items() if key in alive}
+        for passage in behind:
+            if id(passage[0]) in self._behind_done:
+                continue
+            started = self._behind_since.setdefault(id(passage[0]), now)
+            if now - started < self.hold_s:
+                return passage
+            self._behind_done.add(id(passage[0]))
+        return None
 
 
 def person_fields(person: Optional[Person]) -> Tuple[Optional[str], Optional[str]]:
