@@ -60,6 +60,11 @@ class Pairer:
     def add_measurement(self, result: ScreeningResult, t: float) -> List[Pair]:
         done: List[Pair] = self._expire_measured(t, force=True)
         if not self.need_card:
+            # No card awaited, but one presented first still goes with this reading: the
+            # guard's visitor key, or a card tapped on a lane with require_card off.
+            if self.card is not None and t - self.card.t <= self.window_s:
+                card, self.card = self.card, None
+                return done + [Pair(result, t, card)]
             return done + [Pair(result, t, None)]
         if self.card is not None and t - self.card.t <= self.window_s:
             card, self.card = self.card, None

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import List, Tuple
 
+import pytest
+
 from drivers.base import AccuracyClass, CardEvent, DeviceState
 from edge.events import DeviceStatus, Tick
 from edge.clock import local_time_in
@@ -142,6 +144,28 @@ def test_guard_visitor_key_registers_a_visitor_and_screens_them():
     rec = out.records[0]
     assert rec.verdict is Verdict.PASS and rec.card is None and rec.card_reader == "guard_key"
     assert "visitor" in rec.reasons and rec.body_c is not None
+
+
+@pytest.mark.parametrize("has_card_reader,require_card", [(False, True), (True, False)])
+def test_the_visitor_key_works_on_a_lane_that_does_not_wait_for_a_card(has_card_reader, require_card):
+    """A temperature-only lane, or lane.require_card off: the visitor is still registered and
+    measured as one passage, not an anonymous pass and then a RETRY 'visitor'."""
+    from edge.events import GuardInput
+    from edge.settings.device import DeviceSettings as _D
+
+    settings = ScreeningSettings()
+    lane = Lane(LaneSettings(pair_window_s=4.0, require_card=require_card),
+                FrameAnalyzer(settings, AccuracyClass.SCREENING), Screener(settings, AccuracyClass.SCREENING),
+                Policy(PolicySettings(mode="family_area"), _D()), None, lambda t: (1.7e9 + t, True), has_card_reader,
+                local_time_in("Asia/Shanghai"))
+    out = Collect()
+    lane.listeners.append(out)
+    lane.handle(GuardInput(0.0, "visitor"))
+    t = walk(lane, 0.3, canthus_c=36.2)
+    lane.handle(Tick(t + 30.0))
+    assert [(r.verdict, r.card_reader, "visitor" in r.reasons) for r in out.records] == [
+        (Verdict.PASS, "guard_key", True)]
+    assert out.records[0].body_c is not None
 
 
 def test_keypad_visitor_key_emits_a_visitor_action():
