@@ -106,6 +106,17 @@ def test_a_banner_names_its_own_verdict_s_reason_before_a_screening_hint(verdict
             "date_unverified"} <= reasons_module.POLICY_CODES
 
 
+def test_a_soft_policy_flag_beside_pass_is_marked_as_passing() -> None:
+    """quarantine: soft passes with a flag; its text alone says 'may not pass'."""
+    _title, _sub, rest = labels.banner_lines(labels.banner_for(Verdict.PASS, False), ("quarantine",), "en")
+    assert rest == ("Flag, may pass: Under quarantine: may not pass",)
+    _title, _sub, rest = labels.banner_lines(labels.banner_for(Verdict.PASS, False), ("visitor",), "zh")
+    assert rest == ("访客 请登记并测温",)  # a visitor's note is no rule: as it is
+    _title, _sub, rest = labels.banner_lines(labels.banner_for(Verdict.DENY, False), ("card_unknown", "quarantine"),
+                                             "en")
+    assert rest == ("Under quarantine: may not pass",)  # beside DENIED it is the rule itself
+
+
 @pytest.mark.parametrize("language,title,sub", [("en", "FAULT", "Manual screening"), ("zh", "设备故障", "请人工测温")])
 def test_with_the_thermal_sensor_down_the_idle_screen_asks_for_manual_screening(language, title, sub) -> None:
     """Not 'step up': nobody can be measured, whether or not a card is tapped."""

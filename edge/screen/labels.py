@@ -107,4 +107,13 @@ def banner_lines(banner: Banner, codes: Tuple[str, ...], language: str) -> Tuple
         first = next((c for c in rest if c in own), rest[0])  # the verdict's own reason before any hint
         sub = reasons.text(first, language)
         rest = [c for c in rest if c != first]
-    return title, sub, tuple(reasons.text(c, language) for c in rest)
+    return title, sub, tuple(_flag(c, banner.key, language) for c in rest)
+
+
+def _flag(code: str, banner_key: str, language: str) -> str:
+    """A reason's text. Beside PASS a policy reason is a soft flag (policy level 'soft'): its
+    text says what a hard rule would ("may not pass"), so it is marked as passing."""
+    text = reasons.text(code, language)
+    if banner_key == "pass" and code in reasons.POLICY_CODES and code != "visitor":
+        return ("提示(可通行): " if language == "zh" else "Flag, may pass: ") + text
+    return text
