@@ -9,7 +9,7 @@ import collections
 import logging
 import sqlite3
 import threading
-from typing import Callable, Deque, NamedTuple, Optional, Tuple, Union
+from typing import Deque, NamedTuple, Optional, Tuple, Union
 
 from edge.record import PassageRecord
 
@@ -31,10 +31,9 @@ REMEMBER = 256
 
 
 class StoreWriter(threading.Thread):
-    def __init__(self, store: object, on_written: Optional[Callable[[PassageRecord, int], None]] = None) -> None:
+    def __init__(self, store: object) -> None:
         super().__init__(name="store-writer", daemon=True)
         self.store = store
-        self.on_written = on_written
         self._pending: Deque[Union[PassageRecord, Reading]] = collections.deque()
         # id(record) -> (record, seq). The record is held so its id cannot be reused by a
         # newer record while it is remembered (a reading would land on another passage).
@@ -100,8 +99,6 @@ class StoreWriter(threading.Thread):
             self._seqs[id(item)] = (item, seq)
             while len(self._seqs) > REMEMBER:
                 self._seqs.popitem(last=False)
-            if self.on_written is not None:
-                self.on_written(item, seq)
 
     def _write(self, item: Union[PassageRecord, Reading]) -> int:
         if not isinstance(item, Reading):
