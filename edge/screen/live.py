@@ -29,12 +29,17 @@ class ViewBuilder:
         self.wall_clock = wall_clock
         self._latest: Optional[PassageRecord] = None  # the last record the lane published
         self._since = 0.0  # when the screen first saw it
-        self.shown_record: Optional[PassageRecord] = None  # the passage the banner and the keypad refer to
-        self._shown: Optional[Tuple[PassageRecord, Optional[Person]]] = None  # with its person
+        # The passage the banner and the keypad refer to, with its person.
+        self._shown: Optional[Tuple[PassageRecord, Optional[Person]]] = None
         # Passages shown after a fever (edge.outputs.LiveState.behind): when each was first
         # shown, and which are done. Keyed by id(): LiveState keeps the records alive.
         self._behind_since: Dict[int, float] = {}
         self._behind_done: Set[int] = set()
+
+    @property
+    def shown_record(self) -> Optional[PassageRecord]:
+        """The passage on screen (the keypad's readings and acks refer to it)."""
+        return self._shown[0] if self._shown is not None else None
 
     def build(self, live: "LiveState", sync: str = "disabled", backlog: int = 0, warmup_min: Optional[float] = None,
               flags: Sequence[str] = ()) -> ScreenView:
@@ -60,7 +65,6 @@ class ViewBuilder:
             shown, shown_person = None, None
         if shown is not self.shown_record:
             self.keypad.reset()  # a new person on show: the last one's reading goes
-            self.shown_record = shown
         self._shown = (shown, shown_person) if shown is not None else None
         frame, analysis = live.frame, live.analysis
         thermal = frame.celsius if frame is not None else None
