@@ -17,6 +17,7 @@ from emulators.mlx90640_uart import (
 from emulators.pty_device import PtyDevice
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reader_support import wait_for_event
 
 from drivers import registry
 from drivers.base import AccuracyClass, BuildContext, DeviceState, ThermalFrame
@@ -192,17 +193,7 @@ def reader(tmp_path):
     states: list = []
 
     def wait_for(kind, limit=3.0):
-        deadline = time.monotonic() + limit
-        while time.monotonic() < deadline:
-            try:
-                item = events.get(timeout=0.05)
-            except queue.Empty:
-                continue
-            if isinstance(item, DeviceStatus):
-                states.append(item.state)
-            if kind(item):
-                return item
-        return None
+        return wait_for_event(events, kind, states, limit)
 
     yield dev, driver, wait_for, states
     stop.set()

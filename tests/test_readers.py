@@ -6,9 +6,10 @@ import queue
 import threading
 import time
 
+from reader_support import wait_for_event
+
 import edge.readers
 from drivers.base import DeviceState
-from edge.events import DeviceStatus
 from edge.readers import ReaderThread
 
 
@@ -46,15 +47,8 @@ def test_a_read_that_raises_marks_the_device_down_then_reopens_it(monkeypatch):
     reader = ReaderThread("card", device, events, stop)  # type: ignore[arg-type]
     reader.start()
     try:
-        deadline = time.monotonic() + 10
-        states = []
-        while time.monotonic() < deadline and DeviceState.OK not in states[2:]:
-            try:
-                event = events.get(timeout=0.1)
-            except queue.Empty:
-                continue
-            if isinstance(event, DeviceStatus):
-                states.append(event.state)
+        states: list = []
+        wait_for_event(events, lambda event: DeviceState.OK in states[2:], states, 10.0)
         assert states == [DeviceState.DOWN, DeviceState.DOWN, DeviceState.OK], states
         assert reader.is_alive() and device.opened == 3 and device.closed == 2
     finally:
