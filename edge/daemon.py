@@ -90,7 +90,7 @@ class Daemon:
         health = lambda: self._health(lane, readers, writer, chores, sync)  # noqa: E731 - late-bound
         sync = SyncService(cfg, cfg.store.path, health) if cfg.mqtt else None
         if sync is not None:
-            sync.roster.on_applied = lambda version: roster_watch.check()
+            sync.roster.on_applied = lambda version: roster_watch.poke()
         retention = Retention(cfg.store.path, cfg.store.retention_days, cfg.store.max_db_mb << 20,
                               sends=cfg.mqtt is not None)
         chores = Housekeeping(retention,

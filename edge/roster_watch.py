@@ -3,7 +3,7 @@
 Three ways a roster changes while the daemon runs: ``gate-edge roster import`` (another
 process writes the stored roster), a technician edits ``policy.roster_file`` (its
 modification time is its version), and a signed roster arrives over MQTT (the sync thread
-stores it, then calls :meth:`RosterWatch.check`). Each ends in one ``on_change()`` call;
+stores it, then calls :meth:`RosterWatch.poke`). Each ends in one ``on_change()`` call;
 the daemon then loads the gate's roster again (the newer of stored and file, as at start).
 """
 from __future__ import annotations
@@ -34,14 +34,25 @@ class RosterWatch(threading.Thread):
         self.on_change = on_change
         self.stop_event = stop_event
         self.poll_s = poll_s
-        self._lock = threading.Lock()  # the sync thread calls check() too
+        self._lock = threading.Lock()
+        self._poked = threading.Event()
         # Taken before the daemon loads its first roster: a change in between means one
         # reload too many, never one missed.
         self._seen: Sources = (self._stored(None), self._file())
         self._pending: FileState = self._seen[1]
 
+    def poke(self) -> None:
+        """Look now rather than at the next poll. For the sync thread: the look happens on
+        this thread, so a lane queue that is full for a while (on_change waits up to 5 s)
+        never holds up PUBACKs and alerts."""
+        self._poked.set()
+
     def run(self) -> None:
-        while not self.stop_event.wait(self.poll_s):
+        while not self.stop_event.is_set():
+            self._poked.wait(self.poll_s)
+            self._poked.clear()
+            if self.stop_event.is_set():
+                return
             try:
                 self.check()
             except Exception:  # the lane keeps its roster meanwhile; the next look tries again

@@ -135,3 +135,26 @@ def test_a_roster_file_made_unusable_under_a_running_gate_keeps_the_lane_on_its_
     roster_store.apply_snapshot(str(tmp_path / "gate.db"), snapshot(int(current.version) + 10))
     newer = load_gate_roster(config, current)
     assert newer is not current and newer.version == int(current.version) + 10
+
+
+def test_a_poke_makes_the_watch_thread_look_at_once_on_its_own_thread(tmp_path):
+    """The sync thread pokes after storing a roster received over MQTT: the reload (which may
+    wait up to 5 s for a full lane queue) runs on the watch thread, never on the sync thread."""
+    watch, db, _csv, _calls = make_watch(tmp_path)
+    stop = threading.Event()
+    watch.stop_event, watch.poll_s = stop, 3600.0  # only a poke can make it look
+    looked_from: list = []
+    watch.on_change = lambda: looked_from.append(threading.current_thread().name)
+    watch.start()
+    try:
+        roster_store.apply_snapshot(db, snapshot(101))
+        watch.poke()
+        deadline = time.monotonic() + 10
+        while not looked_from and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert looked_from == ["roster-watch"]
+    finally:
+        stop.set()
+        watch.poke()
+        watch.join(timeout=5)
+    assert not watch.is_alive()
