@@ -40,18 +40,20 @@ def test_confirm_stores_the_reading_and_queues_it(gate, capsys):
     assert main(["confirm", f"gate-7:{seq}", "37,9", "--config", str(cfg)]) == 0
     assert "37.9" in capsys.readouterr().out
     assert main(["confirm", str(seq), "36.8", "--config", str(cfg), "--source", "keypad"]) == 0
+    assert main(["confirm", str(seq), "381", "--config", str(cfg)]) == 0  # as on the keypad: no dot typed
     conn = sqlite3.connect(str(db))
     rows = conn.execute("SELECT seq, value_c, source FROM secondary_checks ORDER BY rowid").fetchall()
-    assert rows == [(seq, 37.9, "cli"), (seq, 36.8, "keypad")]
+    assert rows == [(seq, 37.9, "cli"), (seq, 36.8, "keypad"), (seq, 38.1, "cli")]
     kinds = [k for (k,) in conn.execute("SELECT payload FROM outbox ORDER BY rowid").fetchall()]
-    assert sum('"secondary_check"' in (p or "") for p in kinds) == 2
+    assert sum('"secondary_check"' in (p or "") for p in kinds) == 3
 
 
 @pytest.mark.parametrize("passage, value, code, message", [
     ("gate-9:1", "37.5", 2, "belongs to device 'gate-9'"),
     ("abc", "37.5", 2, "expected a number"),
-    ("1", "379", 2, "outside 34-43"),
-    ("1", "warm", 2, "not a temperature"),
+    ("1", "47", 2, "not a clinical reading between 34 and 43"),
+    ("1", "warm", 2, "not a clinical reading"),
+    ("1", "nan", 2, "not a clinical reading"),
     ("99", "37.5", 1, "no passage gate-7:99"),
 ])
 def test_bad_input_is_refused(gate, capsys, passage, value, code, message):

@@ -8,8 +8,9 @@ from typing import List
 import numpy as np
 import pytest
 
+from edge.clinical import parse_reading
 from edge.screen.canned import canned_view
-from edge.screen.keypad import GuardAction, Keypad, parse_reading
+from edge.screen.keypad import GuardAction, Keypad
 from edge.screen.render import make_renderer
 from edge.screen.view import ScreenView
 from edge.screen.window import ScreenWindow
@@ -80,7 +81,8 @@ def test_numpad_keysyms_from_the_gtk_backend(pad_and_actions) -> None:
 
 
 @pytest.mark.parametrize("typed,value", [("36.5", 36.5), ("365", 36.5), ("3655", 36.55), ("43", 43.0),
-                                         ("34.0", 34.0), ("43.01", None), ("3", None), ("", None)])
+                                         ("34.0", 34.0), ("43.01", None), ("3", None), ("", None),
+                                         ("37,9", 37.9), ("nan", None), ("inf", None), ("3 79", None), ("1e1", None)])
 def test_parse_reading(typed: str, value) -> None:
     assert parse_reading(typed) == value
 

@@ -12,18 +12,16 @@ import os
 import sys
 from typing import Optional, Tuple
 
+from edge.clinical import READING_MAX_C, READING_MIN_C, parse_reading
 from edge.settings.loader import load_config
 
 log = logging.getLogger(__name__)
-
-#: A clinical reading outside this is a typo (36.9 typed as 369, or a room temperature).
-CLINICAL_RANGE = (34.0, 43.0)
 
 
 def register(sub: "argparse._SubParsersAction") -> None:
     p = sub.add_parser("confirm", help="store a clinical thermometer reading as the secondary check of a passage")
     p.add_argument("passage", metavar="PASSAGE_ID", help="passage seq, or DEVICE:SEQ")
-    p.add_argument("value_c", metavar="CELSIUS", help="clinical reading in deg C, e.g. 37.9")
+    p.add_argument("value_c", metavar="CELSIUS", help="clinical reading in deg C: 37.9, 37,9 or 379")
     p.add_argument("--config", metavar="FILE", help="YAML config (default: the embedded demo config)")
     p.add_argument("--source", default="cli", help="where the reading comes from (default: cli)")
     p.set_defaults(func=run)
@@ -44,14 +42,12 @@ def parse_passage(text: str, device_id: str) -> Tuple[Optional[int], str]:
 
 
 def parse_value(text: str) -> Tuple[Optional[float], str]:
-    try:
-        value = float(text.replace(",", "."))
-    except ValueError:
-        return None, f"{text!r} is not a temperature"
-    low, high = CLINICAL_RANGE
-    if not low <= value <= high:
-        return None, f"{value} deg C is outside {low:g}-{high:g}: check the thermometer reading"
-    return round(value, 2), ""
+    """(value, error), by the keypad's rule (edge.clinical): 37.9, 37,9 and 379 are 37.9."""
+    value = parse_reading(text)
+    if value is None:
+        return None, (f"{text!r} is not a clinical reading between {READING_MIN_C:g} and {READING_MAX_C:g} deg C"
+                      " (37.9, 37,9 or 379): check the thermometer reading")
+    return value, ""
 
 
 def run(args: argparse.Namespace) -> int:

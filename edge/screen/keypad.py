@@ -11,13 +11,11 @@ import dataclasses
 import logging
 from typing import Callable, Optional
 
+from edge.clinical import parse_reading
 from edge.screen.view import SecondaryCheck
 
 log = logging.getLogger(__name__)
 
-# Clinical thermometer readings outside this range are typing mistakes.
-READING_MIN_C = 34.0
-READING_MAX_C = 43.0
 MAX_TYPED = 5  # "37.95" at most
 
 _DIGITS = {**{48 + d: str(d) for d in range(10)}, **{0xB0 + d: str(d) for d in range(10)}}  # '0'.. and KP_0..
@@ -106,22 +104,3 @@ class Keypad:
     def _emit(self, action: GuardAction) -> bool:
         self.on_action(action)
         return True
-
-
-def parse_reading(typed: str) -> Optional[float]:
-    """A typed clinical reading in deg C, or None when it is not plausible.
-
-    Numpad users often skip the dot: three digits ``379`` mean 37.9, four ``3795`` 37.95.
-    """
-    text = typed.strip()
-    if not text or text.count(".") > 1 or text in (".",):
-        return None
-    if "." not in text and len(text) in (3, 4):
-        text = text[:2] + "." + text[2:]
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    if not READING_MIN_C <= value <= READING_MAX_C:
-        return None
-    return round(value, 2)
