@@ -80,6 +80,17 @@ def test_numpad_keysyms_from_the_gtk_backend(pad_and_actions) -> None:
     assert actions == [GuardAction("secondary", 38.2)]
 
 
+def test_numpad_with_numlock_off_still_types_a_reading(pad_and_actions) -> None:
+    """GTK keysyms of the numpad with NumLock off: KP_Next (3), KP_Home (7), KP_Delete (.),
+    KP_Prior (9), KP_Enter; then the other digit keys, each in a reading of its own."""
+    pad, actions = pad_and_actions
+    drive(pad, [0xFF9B, 0xFF95, 0xFF9F, 0xFF9A, KP_ENTER])
+    drive(pad, [0xFF9B, 0xFF98, 0xFF9F, 0xFF9C, 0xFF99, KP_ENTER])
+    drive(pad, [0xFF9B, 0xFF97, 0xFF9F, 0xFF96, 0xFF9D, KP_ENTER])
+    drive(pad, [0xFF9B, 0xFF98, 0xFF9F, 0xFF9E, KP_ENTER])
+    assert actions == [GuardAction("secondary", v) for v in (37.9, 36.12, 38.45, 36.0)]
+
+
 @pytest.mark.parametrize("typed,value", [("36.5", 36.5), ("365", 36.5), ("3655", 36.55), ("43", 43.0),
                                          ("34.0", 34.0), ("43.01", None), ("3", None), ("", None),
                                          ("37,9", 37.9), ("nan", None), ("inf", None), ("3 79", None), ("1e1", None)])

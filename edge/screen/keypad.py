@@ -4,6 +4,8 @@ Works with a plain numeric keypad (USB numpad): digits and ``.`` type a reading,
 stores it; Enter with nothing typed acknowledges (as do Space and ``*``); Backspace
 deletes a digit, Esc clears. Key codes are what ``cv2.waitKey`` returns: the Qt backend
 gives ASCII for numpad keys, the GTK backend gives X keysyms (low byte kept by waitKey).
+A numpad with NumLock off still types digits: a gate box often boots with it off, and
+the guard cannot tell why the digits do nothing.
 """
 from __future__ import annotations
 
@@ -18,8 +20,12 @@ log = logging.getLogger(__name__)
 
 MAX_TYPED = 5  # "37.95" at most
 
-_DIGITS = {**{48 + d: str(d) for d in range(10)}, **{0xB0 + d: str(d) for d in range(10)}}  # '0'.. and KP_0..
-_DOT = {ord("."), ord(","), 0xAE, 0xAC}  # also KP_Decimal, KP_Separator (comma layouts)
+# The keysyms of the numpad with NumLock off, 0..9: KP_Insert, KP_End, KP_Down, KP_Next,
+# KP_Left, KP_Begin, KP_Right, KP_Home, KP_Up, KP_Prior (0xFF9E ... 0xFF9A, low bytes here).
+_NUMLOCK_OFF = (0x9E, 0x9C, 0x99, 0x9B, 0x96, 0x9D, 0x98, 0x95, 0x97, 0x9A)
+_DIGITS = {**{48 + d: str(d) for d in range(10)}, **{0xB0 + d: str(d) for d in range(10)},  # '0'.., KP_0..
+           **{code: str(d) for d, code in enumerate(_NUMLOCK_OFF)}}
+_DOT = {ord("."), ord(","), 0xAE, 0xAC, 0x9F}  # also KP_Decimal, KP_Separator (comma layouts), KP_Delete
 _ENTER = {13, 10, 0x8D}  # Return, Linefeed, KP_Enter
 _BACKSPACE = {8, 127}
 _CLEAR = {27}  # Esc (not 255: callers that mask "no key" (-1) with & 0xFF get 255)
