@@ -39,6 +39,7 @@ def _connect(db_path: str) -> Iterator[sqlite3.Connection]:
     conn = sqlite3.connect(db_path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA secure_delete=ON")  # a replaced roster's names and cards do not linger
         yield conn
     finally:
         conn.close()

@@ -46,6 +46,9 @@ def connect(path: str, synchronous: str = "FULL") -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA foreign_keys=ON")
+    # Deleted health data is overwritten, not left in free pages for months: Debian's SQLite
+    # does this by default, other builds (a Python with its own SQLite) do not.
+    conn.execute("PRAGMA secure_delete=ON")
     return conn
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -233,3 +234,20 @@ def test_disk_full_squeeze_drops_only_synced_passages_under_a_generous_cap(tmp_p
     assert used_bytes(conn)[0] <= used * 0.9
     assert _unsynced(conn) == unsynced
     _healthy(conn)
+
+
+def test_a_purged_passage_leaves_no_trace_in_the_database_file(tmp_path):
+    """Minimum retention means the health data is gone from the file, not only from the
+    tables: freed pages are overwritten (secure_delete), and the WAL is truncated."""
+    path = str(tmp_path / "gate.db")
+    _build(path, 2_000, 1)
+    conn = sqlite3.connect(path)
+    cutoff = NOW - 30 * DAY
+    purged = [r[0] for r in conn.execute("SELECT record FROM passages WHERE wall < ?", (cutoff,))]
+    kept = [r[0] for r in conn.execute("SELECT record FROM passages WHERE wall >= ?", (cutoff,))]
+    conn.close()
+    report = Retention(path, retention_days=30, max_db_bytes=10 << 30, sends=False).run(now=NOW)
+    assert report.purged_old == len(purged) > 500 and not report.vacuumed  # no VACUUM to hide behind
+    data = b"".join(Path(p).read_bytes() for p in (path, path + "-wal") if os.path.exists(p))
+    assert all(r.encode() in data for r in kept[:50])  # (the search finds records that are there)
+    assert [r for r in purged if r.encode() in data] == []
