@@ -17,19 +17,20 @@ from edge.housekeeping import Housekeeping
 from edge.lane import Lane
 from edge.lane_thread import LaneThread
 from edge.notify import Notifier
+from edge.open_fevers import reopen as reopen_fevers
 from edge.outputs import LaneOutputs, LiveState
 from edge.readers import ReaderThread
-from edge.retention import Retention
 from edge.record import PassageRecord
+from edge.retention import Retention
 from edge.roster_watch import RosterWatch
 from edge.screen.app import run_screen
 from edge.screen.keypad import GuardAction
 from edge.settings.root import GateConfig
 from edge.signals import SignalController
-from edge.sync.service import SyncService
 from edge.status_cache import StatusCache
 from edge.store import Store
 from edge.store_writer import StoreWriter
+from edge.sync.service import SyncService
 from edge.verdict import Verdict
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,10 @@ class Daemon:
         signals.on_light_state = lambda state, detail: events.put(
             DeviceStatus(time.monotonic(), "light", state, detail), timeout=1.0)
         writer = StoreWriter(store)
+        if not self.headless:  # (headless, no one could acknowledge them)
+            self.live.fevers = reopen_fevers(store, lane.roster, writer, time.time())
+            if self.live.fevers:
+                signals.show(Verdict.FEVER)
         health = lambda: self._health(lane, readers, writer, chores, sync)  # noqa: E731 - late-bound
         sync = SyncService(cfg, cfg.store.path, health) if cfg.mqtt else None
         if sync is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import logging
 import threading
+import time
 from typing import Dict, Optional, Tuple
 
 from drivers.base import DeviceState, ThermalFrame
@@ -14,7 +15,7 @@ from edge.measure import FrameAnalysis
 from edge.record import PassageRecord, masked_card, shown_c
 from edge.roster import Person
 from edge.signals import SignalController
-from edge.store_writer import StoreWriter
+from edge.store_writer import REMEMBER_FEVERS, StoreWriter
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,9 @@ class LaneOutputs:
             counts[record.verdict.value] += 1
         live.counts = counts
         if record.verdict.value == "fever":
-            live.fevers = live.fevers + ((record, person),)
+            # Bounded: a headless gate has no keypad to acknowledge them, for months. The
+            # writer remembers as many fevers, so each kept one can still get its reading.
+            live.fevers = (live.fevers + ((record, person),))[-REMEMBER_FEVERS:]
         elif live.fevers and record.verdict.value in ("deny", "fault"):
             # Decided while a fever holds the screen: shown once it is acknowledged.
             live.behind = (live.behind + ((record, person),))[-BEHIND_KEEP:]
@@ -104,6 +107,8 @@ class LaneOutputs:
         # decided while the key was on its way stays open.
         target = event.record if any(r is event.record for r, _p in fevers) else fevers[0][0]
         self.live.fevers = tuple(f for f in fevers if f[0] is not target)
+        if self.writer is not None:
+            self.writer.put_ack(target, time.time())  # not shown again after a restart
         if not self.live.fevers and self.signals is not None:
             self.signals.acknowledge()
         self.live.changed.set()

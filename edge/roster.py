@@ -114,6 +114,7 @@ class Roster:
                     raise RosterError(f"card {card} belongs to both {other.person_id} and {person.person_id}")
                 by_card[card] = person
         self._by_card: Mapping[str, Person] = MappingProxyType(by_card)
+        self._by_id: Mapping[str, Person] = MappingProxyType(by_id)
         self._persons: Tuple[Person, ...] = tuple(by_id.values())
         self.version = version
         self.site = site
@@ -141,6 +142,9 @@ class Roster:
 
     def lookup(self, card_id: str) -> Optional[Person]:
         return self._by_card.get(normalize_card_id(card_id))
+
+    def person(self, person_id: str) -> Optional[Person]:
+        return self._by_id.get(person_id)
 
     def persons(self) -> Tuple[Person, ...]:
         return self._persons

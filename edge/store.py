@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
 from edge.private_file import make_private
@@ -173,7 +173,24 @@ class Store:
             conn.execute("INSERT INTO outbox (seq, kind, created, payload) VALUES (?,?,?,?)",
                          (seq, "record", time.time(), dumps(payload)))
 
+    def mark_acknowledged(self, seq: int, wall: float) -> None:
+        """The guard acknowledged fever passage ``seq`` (edge.open_fevers)."""
+        with self._lock, immediate(self.conn) as conn:
+            conn.execute("UPDATE passages SET acked_wall=? WHERE seq=? AND acked_wall IS NULL", (wall, seq))
+
     # --- reads ---------------------------------------------------------------------
+    def open_fevers(self, since_wall: float, limit: int, among: int = 5000) -> List[Tuple[int, float, Dict[str, Any]]]:
+        """(seq, wall, record) of fevers from ``since_wall`` on that no guard acknowledged,
+        oldest first, at most ``limit`` (the newest ones). Only the last ``among`` passages
+        are looked at: a seq range, not a scan of months of passages at every start."""
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT seq, wall, record FROM (SELECT seq, wall, record FROM passages"
+                " WHERE seq > (SELECT COALESCE(MAX(seq), 0) FROM passages) - ? AND verdict='fever'"
+                " AND acked_wall IS NULL AND wall >= ? ORDER BY seq DESC LIMIT ?) ORDER BY seq",
+                (among, since_wall, limit)).fetchall()
+        return [(int(seq), float(wall), json.loads(text)) for seq, wall, text in rows]
+
     def counts_today(self, now: Optional[float] = None) -> Dict[str, int]:
         """Passages, fevers and denials of today's date in the device time zone."""
         day = self._wall(time.time() if now is None else now).date().isoformat()

@@ -90,6 +90,11 @@ MIGRATIONS: List[str] = [
         SELECT seq, created FROM outbox WHERE kind = 'record' AND payload IS NULL ORDER BY seq;
     DELETE FROM outbox WHERE kind = 'record' AND payload IS NULL;
     """,
+    # 4: When the guard acknowledged a fever (wall time), so a fever still open when the
+    # daemon stopped is shown again at the next start (edge.open_fevers).
+    """
+    ALTER TABLE passages ADD COLUMN acked_wall REAL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

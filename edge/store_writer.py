@@ -12,6 +12,7 @@ import threading
 from typing import Deque, NamedTuple, Optional, Tuple, Union
 
 from edge.record import PassageRecord
+from edge.verdict import Verdict
 
 log = logging.getLogger(__name__)
 
@@ -25,19 +26,29 @@ class Reading(NamedTuple):
     source: str
 
 
+class Ack(NamedTuple):
+    """The guard acknowledged a fever: stored, so a restart does not show it again."""
+    record: PassageRecord
+    wall: float
+
+
 #: Passages whose seq the writer remembers for the readings typed after them (the screen
 #: shows one for seconds, or until a fever is acknowledged).
 REMEMBER = 256
+#: Fevers are remembered apart, as many as this: one may stay on screen, waiting for its
+#: ack and reading, while hundreds of pupils pass in a morning rush.
+REMEMBER_FEVERS = 64
 
 
 class StoreWriter(threading.Thread):
     def __init__(self, store: object) -> None:
         super().__init__(name="store-writer", daemon=True)
         self.store = store
-        self._pending: Deque[Union[PassageRecord, Reading]] = collections.deque()
+        self._pending: Deque[Union[PassageRecord, Reading, Ack]] = collections.deque()
         # id(record) -> (record, seq). The record is held so its id cannot be reused by a
         # newer record while it is remembered (a reading would land on another passage).
         self._seqs: "collections.OrderedDict[int, Tuple[PassageRecord, int]]" = collections.OrderedDict()
+        self._fever_seqs: "collections.OrderedDict[int, Tuple[PassageRecord, int]]" = collections.OrderedDict()
         self._cond = threading.Condition()
         self._stopping = False
         self.fault: Optional[str] = None  # last write error while records are waiting
@@ -54,6 +65,17 @@ class StoreWriter(threading.Thread):
         with self._cond:
             self._pending.append(Reading(record, value_c, source))
             self._cond.notify()
+
+    def put_ack(self, record: PassageRecord, wall: float) -> None:
+        """Mark fever ``record`` acknowledged, behind the record itself."""
+        with self._cond:
+            self._pending.append(Ack(record, wall))
+            self._cond.notify()
+
+    def remember(self, record: PassageRecord, seq: int) -> None:
+        """A passage stored before this start (a fever shown again): readings and acks for
+        it find its seq. Call before start()."""
+        self._remember(record, seq)
 
     @property
     def waiting(self) -> int:
@@ -93,20 +115,30 @@ class StoreWriter(threading.Thread):
                 self.fault = None
             with self._cond:
                 self._pending.popleft()
-            if isinstance(item, Reading):
+            if isinstance(item, (Reading, Ack)):
                 continue
             self.written += 1
-            self._seqs[id(item)] = (item, seq)
-            while len(self._seqs) > REMEMBER:
-                self._seqs.popitem(last=False)
+            self._remember(item, seq)
 
-    def _write(self, item: Union[PassageRecord, Reading]) -> int:
-        if not isinstance(item, Reading):
+    def _remember(self, record: PassageRecord, seq: int) -> None:
+        seqs, keep = (self._fever_seqs, REMEMBER_FEVERS) if record.verdict is Verdict.FEVER else (self._seqs, REMEMBER)
+        seqs[id(record)] = (record, seq)
+        while len(seqs) > keep:
+            seqs.popitem(last=False)
+
+    def _write(self, item: Union[PassageRecord, Reading, Ack]) -> int:
+        if isinstance(item, PassageRecord):
             return int(self.store.record_passage(item))  # type: ignore[attr-defined]
-        known = self._seqs.get(id(item.record))
+        known = self._seqs.get(id(item.record)) or self._fever_seqs.get(id(item.record))
         if known is None or known[0] is not item.record:  # (never queued here, or long ago)
-            log.error("thermometer reading %.1f C: its passage is no longer known, not stored", item.value_c)
+            if isinstance(item, Ack):
+                log.warning("fever acknowledged, but its passage is no longer known: not marked")
+            else:
+                log.error("thermometer reading %.1f C: its passage is no longer known, not stored", item.value_c)
             return -1
+        if isinstance(item, Ack):
+            self.store.mark_acknowledged(known[1], item.wall)  # type: ignore[attr-defined]
+            return known[1]
         try:
             self.store.add_secondary_check(known[1], item.value_c, item.source)  # type: ignore[attr-defined]
         except KeyError:  # the passage was purged meanwhile (retention): nothing to attach it to

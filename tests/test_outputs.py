@@ -75,6 +75,18 @@ def test_an_ack_clears_the_fever_the_guard_saw_not_a_newer_one() -> None:
     assert live.fevers == () and not live.fever_open
 
 
+def test_open_fevers_are_bounded_on_a_gate_where_no_one_acknowledges_them() -> None:
+    """A headless gate has no keypad: months of fevers must not pile up in memory."""
+    from edge.store_writer import REMEMBER_FEVERS
+
+    live = LiveState()
+    outputs = LaneOutputs(None, None, live)
+    fevers = [make_record(i, Verdict.FEVER) for i in range(REMEMBER_FEVERS + 10)]
+    for record in fevers:
+        outputs.on_passage(record, None)
+    assert [r for r, _p in live.fevers] == fevers[-REMEMBER_FEVERS:]
+
+
 def test_a_reading_typed_after_the_ack_goes_to_that_fever_and_through_the_writer(tmp_path) -> None:
     """Enter silences the alarm, the guard measures, then types: no passage is on the screen
     any more, yet the reading belongs to the fever just acknowledged. The screen thread
