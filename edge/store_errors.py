@@ -25,7 +25,8 @@ def unusable(path: str, exc: BaseException, key: str = "store.path", user: str =
         hint = (f"the service runs as user {user}: give it the files (chown {user}: {path}*)" if user
                 else "give the user that runs it the file and its folder")
     elif isinstance(exc, sqlite3.DatabaseError) and ("not a database" in reason or "malformed" in reason):
-        hint = "the file is damaged: move it aside (keep it for recovery) and start again with a new one"
+        hint = ("the file is damaged: move it aside (keep it for recovery) and start again with a new one"
+                " (its passage numbers start at 1 again; the school's collector keeps clashing ones apart)")
     else:
         hint = "check the disk, the folder and the file's owner"
     return StoreUnusable(f"{path}: cannot use the database ({reason}): {hint}")

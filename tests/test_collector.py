@@ -12,22 +12,112 @@ import pytest
 from sync_support import collector_seqs, filled_store, gate_config, started_collector, wait_for
 
 from edge.sync import collector as collector_module
-from edge.sync.collector import CollectorDB
+from edge.sync.collector_db import CollectorDB
 from edge.sync.service import SyncService
 
 
 def test_dedup_and_ledger_in_one_transaction(tmp_path):
     db = CollectorDB(str(tmp_path / "c.db"))
     rec = {"device": "g1", "seq": 1, "wall": "2026-03-02T07:40:00.000+08:00", "verdict": "fever", "person_id": "P1"}
-    assert db.ingest([rec, dict(rec, seq=2, verdict="pass")], alert=False) == 2
-    assert db.ingest([rec], alert=True) == 0  # a resend changes nothing, the ledger included
-    assert db.ingest([dict(rec, device="g2")], alert=False) == 1  # same seq, other gate: a new record
+    assert len(db.ingest([rec, dict(rec, seq=2, verdict="pass")], alert=False)) == 2
+    assert db.ingest([rec], alert=True) == []  # a resend changes nothing, the ledger included
+    assert len(db.ingest([dict(rec, device="g2")], alert=False)) == 1  # same seq, other gate: a new record
     ledger = db.conn.execute("SELECT person_id, day, passages, fevers FROM ledger").fetchall()
     assert ledger == [("P1", "2026-03-02", 3, 2)]
     assert db.duplicates == 1 and db.count() == 3
     # Temperatures and a per-person ledger: readable by the collector's user only, WAL included.
     for name in ("c.db", "c.db-wal", "c.db-shm"):
         assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o600, name
+
+
+def test_a_passage_number_used_again_by_a_replaced_gate_database_is_kept_not_dropped(tmp_path):
+    """A gate whose damaged database was moved aside numbers its passages from 1 again: same
+    (device, seq), other passage. Not a resend, so never dropped as a duplicate."""
+    db = CollectorDB(str(tmp_path / "c.db"))
+    old = {"device": "g1", "seq": 1, "boot": "b1", "wall": "2026-03-02T07:40:00.000+08:00", "verdict": "pass",
+           "person_id": "P-old"}
+    new = dict(old, boot="b2", wall="2026-03-09T07:41:00.000+08:00", person_id="P-new")
+    assert len(db.ingest([old], alert=False)) == 1
+    assert db.ingest([old], alert=False) == []  # a resend: a duplicate
+    assert db.ingest([new], alert=True) == [] and db.ingest([new], alert=True) == []  # (and its own resend)
+    assert db.duplicates == 2 and db.conflicts == 1
+    kept = db.conn.execute("SELECT device, seq, alert, record FROM conflicts").fetchall()
+    assert [(d, s, a, json.loads(r)["person_id"]) for d, s, a, r in kept] == [("g1", 1, 1, "P-new")]
+
+
+def test_a_message_that_fails_in_an_unforeseen_way_is_kept_aside(mosquitto, tmp_path):
+    import paho.mqtt.client as mqtt
+
+    collector = started_collector(mosquitto.url, tmp_path / "c.db")
+    real_ingest = collector.db.ingest
+
+    def ingest(records, alert, topic=""):
+        if records[0]["seq"] == 1:
+            raise ValueError("a bug in the collector")
+        return real_ingest(records, alert, topic)
+
+    collector.db.ingest = ingest  # type: ignore[method-assign]
+    pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    pub.connect("127.0.0.1", mosquitto.port)
+    pub.loop_start()
+    try:
+        for seq in (1, 2):
+            record = {"device": "g1", "seq": seq, "wall": "2026-03-02T07:40:00.000+08:00", "verdict": "pass"}
+            pub.publish("gate-edge/s1/g1/passages", json.dumps(record).encode(), qos=1).wait_for_publish(5)
+        wait_for(lambda: collector_seqs(collector) == [2], 10, "the next message stored")
+        kept = collector.db.conn.execute("SELECT reason, payload FROM malformed").fetchall()
+        assert [(reason, json.loads(payload)["seq"]) for reason, payload in kept] == [
+            ("cannot be stored: ValueError: a bug in the collector", 1)]
+    finally:
+        pub.loop_stop()
+        pub.disconnect()
+        collector.stop()
+
+
+def test_a_collector_started_again_without_a_client_id_finds_what_the_broker_kept_for_it(mosquitto, tmp_path):
+    """As the README starts it (no --client-id): the records the gate sent while it was
+    stopped wait in its session and arrive after the restart."""
+    from edge.sync.collector import Collector, default_client_id
+
+    db = tmp_path / "school.db"
+    assert default_client_id(str(db), None) == default_client_id(str(tmp_path / "." / "school.db"), None)
+    assert default_client_id(str(db), None) != default_client_id(str(tmp_path / "other.db"), None)
+    assert default_client_id(str(db), "office").startswith("collector-office-")
+    first = Collector(mosquitto.url, str(db))
+    first.start()
+    wait_for(first.subscribed.is_set, 10, "collector subscription")
+    first.stop()  # the school server shuts down for the night
+    cfg = gate_config(mosquitto.port)
+    store = filled_store(tmp_path / "gate.db", cfg, 100)
+    sync = SyncService(cfg, store.path)
+    sync.start()
+    try:
+        wait_for(lambda: store.backlog()["count"] == 0, 20, "the gate's backlog handed to the broker")
+    finally:
+        sync.stop()
+        store.close()
+    again = Collector(mosquitto.url, str(db))
+    again.start()
+    try:
+        wait_for(lambda: collector_seqs(again) == list(range(1, 101)), 20, "every record after the restart")
+    finally:
+        again.stop()
+
+
+def test_the_collector_waits_for_a_broker_that_is_not_up_yet(mosquitto_factory, tmp_path, monkeypatch):
+    """The school server starts its collector before the broker: it keeps trying."""
+    from edge.sync.collector import Collector
+
+    monkeypatch.setattr(Collector, "RECONNECT_S", (0.1, 0.5))
+    broker = mosquitto_factory(start=False)
+    collector = Collector(broker.url, str(tmp_path / "school.db"))
+    collector.start()
+    try:
+        assert not collector.subscribed.wait(0.5)
+        broker.start()
+        wait_for(collector.subscribed.is_set, 20, "subscribed once the broker is up")
+    finally:
+        collector.stop()
 
 
 # The collect subcommand's own register()/run(), in a process of its own (SIGTERM ends it).
@@ -74,6 +164,29 @@ def test_collect_command_shared_group_splits_load(mosquitto, tmp_path):
             assert p.wait(15) == 0
 
 
+def test_every_member_of_a_shared_group_gets_every_alert_even_with_one_member_stopped(mosquitto, tmp_path):
+    """Mosquitto goes on handing a stopped member its share of the group's messages (kept in
+    its session): passages can wait for it, fever alerts must not."""
+    from edge.sync.collector import Collector
+    from edge.verdict import Verdict
+
+    members = [Collector(mosquitto.url, str(tmp_path / f"c{i}.db"), share="office") for i in range(2)]
+    for member in members:
+        member.start()
+        wait_for(member.subscribed.is_set, 10, "collector subscription")
+    members[1].stop()  # its session stays, with its share
+    cfg = gate_config(mosquitto.port)
+    store = filled_store(tmp_path / "gate.db", cfg, 10, Verdict.FEVER)
+    sync = SyncService(cfg, store.path)
+    sync.start()
+    try:
+        wait_for(lambda: collector_seqs(members[0]) == list(range(1, 11)), 20, "every fever at the running collector")
+    finally:
+        sync.stop()
+        store.close()
+        members[0].stop()
+
+
 def test_unusable_messages_and_records_are_kept_aside_and_the_collector_goes_on(mosquitto, tmp_path):
     import paho.mqtt.client as mqtt
 
@@ -91,10 +204,22 @@ def test_unusable_messages_and_records_are_kept_aside_and_the_collector_goes_on(
         # (the counters follow each commit on the collector's thread: wait for them as well)
         wait_for(lambda: collector_seqs(collector) == [1, 3] and collector.db.inserted == 2, 10, "the usable records")
         kept = collector.db.conn.execute("SELECT topic, reason, payload FROM malformed ORDER BY id").fetchall()
-        assert [k[1] for k in kept] == ["not a passages or alerts message", "seq is not an integer",
+        assert [k[1] for k in kept] == ["not a passages or alerts message", "seq is not a 64-bit integer",
                                         "body_c not a string or number"]
         assert kept[0][2] == b"\xff not json" and json.loads(kept[1][2])["seq"] == "x"
         assert collector.db.malformed == 3 and collector.db.inserted == 2
+        # Messages that once killed the collector's network thread (and did again after each
+        # restart, redelivered to its session): a seq beyond 64 bits, a lone surrogate, JSON
+        # nested 100,000 deep. Each is kept aside; the next good record still arrives.
+        poison = [b'{"device":"g9","seq":18446744073709551616,"verdict":"pass"}',
+                  b'{"device":"g9","seq":1,"verdict":"pass","person_id":"\\ud800"}',
+                  b'{"device":"g9","seq":1,"records":' + b"[" * 100000 + b"]" * 100000 + b"}"]
+        for payload in poison + [json.dumps(dict(good, seq=4)).encode()]:
+            pub.publish("gate-edge/s1/g9/passages", payload, qos=1).wait_for_publish(5)
+        wait_for(lambda: collector_seqs(collector) == [1, 3, 4], 10, "the good record after the poison")
+        reasons = [r[0] for r in collector.db.conn.execute("SELECT reason FROM malformed WHERE id > 3 ORDER BY id")]
+        assert reasons == ["seq is not a 64-bit integer", "person_id not a string or number",
+                           "not a passages or alerts message"]
     finally:
         pub.loop_stop()
         pub.disconnect()

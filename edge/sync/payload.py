@@ -63,7 +63,7 @@ def parse_message(payload: bytes) -> Optional[List[Dict[str, Any]]]:
     """Records in a passages/alerts message (batch or single); None when malformed."""
     try:
         obj = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # (RecursionError: nested 100,000 deep)
         return None
     if not isinstance(obj, dict):
         return None

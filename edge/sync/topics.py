@@ -33,9 +33,11 @@ def roster(prefix: str, site: str) -> str:
 
 
 def collector_filters(prefix: str, share: Optional[str] = None) -> list:
-    """What a collector subscribes to: every site's and device's passages and alerts."""
-    filters = [f"{prefix}/+/+/passages", f"{prefix}/+/+/alerts"]
-    return [f"$share/{share}/{f}" for f in filters] if share else filters
+    """What a collector subscribes to: every site's and device's passages and alerts.
+    In a shared group the passages are split; every member gets every alert, so an alert
+    never waits in the session of a member that is stopped (the copies are de-duplicated)."""
+    passages, alerts = f"{prefix}/+/+/passages", f"{prefix}/+/+/alerts"
+    return [f"$share/{share}/{passages}", alerts] if share else [passages, alerts]
 
 
 STATUS_ONLINE = "online"

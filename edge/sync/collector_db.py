@@ -1,0 +1,171 @@
+"""The school-side database: passages and alerts of every gate, de-duplicated, with a ledger.
+
+De-duplication on (device, seq) happens in the same transaction as the insert. A record
+the tables cannot take is kept as it came in `malformed`. A record whose (device, seq) is
+already stored with other content is not a resend: the gate's database was replaced (a new
+one numbers its passages from 1 again), so it is kept in `conflicts`, never dropped
+as a duplicate.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+from typing import Any, Dict, List, Optional
+
+import sqlite_utils
+
+from edge.private_file import make_private
+from edge.sqlite_tx import immediate
+
+log = logging.getLogger(__name__)
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    """Collector tables (sqlite-utils builds them; ingest uses plain SQL for transaction control)."""
+    db = sqlite_utils.Database(conn)
+    db["passages"].create({"device": str, "seq": int, "site": str, "boot": str, "wall": str, "day": str,
+                           "verdict": str, "person_id": str, "body_c": float, "alert": int, "record": str},
+                          pk=("device", "seq"), not_null={"device", "seq", "record"}, if_not_exists=True)
+    db["secondary_checks"].create({"device": str, "seq": int, "check_id": int, "value_c": float, "source": str,
+                                   "wall": str}, pk=("device", "seq", "check_id"), if_not_exists=True)
+    db["ledger"].create({"person_id": str, "day": str, "passages": int, "fevers": int, "denials": int,
+                         "last_wall": str}, pk=("person_id", "day"), if_not_exists=True)
+    db["malformed"].create({"id": int, "received": float, "topic": str, "reason": str, "payload": bytes},
+                           pk="id", not_null={"received", "topic", "reason", "payload"}, if_not_exists=True)
+    db["conflicts"].create({"id": int, "received": float, "device": str, "seq": int, "alert": int, "record": str},
+                           pk="id", not_null={"received", "device", "seq", "record"}, if_not_exists=True)
+
+
+_SCALAR = (str, int, float, type(None))
+_COLUMNS = ("site", "boot", "wall", "verdict", "person_id", "body_c", "card_hash", "value_c", "source", "check")
+_INT64 = 2 ** 63
+
+
+def _storable(value: Any) -> bool:
+    """A value SQLite can bind: an integer within 64 bits, text that is valid UTF-8 (JSON
+    may carry a lone surrogate such as \\ud800), a float, None."""
+    if isinstance(value, bool) or not isinstance(value, _SCALAR):
+        return False
+    if isinstance(value, int):
+        return -_INT64 <= value < _INT64
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+    return True
+
+
+def record_problem(r: Dict[str, Any]) -> Optional[str]:
+    """Why a record cannot go into the tables (None: it can)."""
+    if not isinstance(r.get("device"), str) or not r["device"] or not _storable(r["device"]):
+        return "device is not a non-empty string"
+    if not isinstance(r.get("seq"), int) or not _storable(r["seq"]):
+        return "seq is not a 64-bit integer"
+    wrong = [k for k in _COLUMNS if not _storable(r.get(k))]
+    return f"{', '.join(wrong)} not a string or number" if wrong else None
+
+
+def _text(r: Dict[str, Any]) -> str:
+    return json.dumps(r, separators=(",", ":"))
+
+
+class CollectorDB:
+    def __init__(self, path: str) -> None:
+        make_private(path)  # temperatures, fevers and the per-person ledger of every gate
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=FULL")
+        create_schema(self.conn)
+        self.duplicates = 0
+        self.inserted = 0
+        self.malformed = 0  # messages and records kept in the malformed table
+        self.conflicts = 0  # records kept in the conflicts table
+        self.last_problem = ""
+
+    def ingest(self, records: List[Dict[str, Any]], alert: bool, topic: str = "") -> List[Dict[str, Any]]:
+        """Insert new records (one transaction); returns the ones that were new. A record
+        the tables cannot take goes into `malformed` in the same transaction, one that
+        conflicts with a stored record into `conflicts`."""
+        new: List[Dict[str, Any]] = []
+        bad: List[str] = []
+        conflicts = 0
+        with immediate(self.conn):
+            for r in records:
+                problem = record_problem(r)
+                if problem is not None:
+                    bad.append(problem)
+                    self._keep(topic, problem, _text(r).encode("utf-8"))
+                elif self._one(r, alert):
+                    new.append(r)
+                elif self._conflict(r, alert):
+                    conflicts += 1
+        self.inserted += len(new)
+        self.conflicts += conflicts
+        self.duplicates += len(records) - len(new) - len(bad) - conflicts
+        self._kept(bad)
+        return new
+
+    def keep_malformed(self, topic: str, reason: str, payload: bytes) -> None:
+        """A message that is not a passages/alerts message at all, kept as it came."""
+        with immediate(self.conn):
+            self._keep(topic, reason, payload)
+        self._kept([reason])
+
+    def _keep(self, topic: str, reason: str, payload: bytes) -> None:
+        self.conn.execute("INSERT INTO malformed (received, topic, reason, payload) VALUES (?,?,?,?)",
+                          (time.time(), topic, reason, payload))
+
+    def _kept(self, problems: List[str]) -> None:  # counted once committed
+        if problems:
+            self.malformed += len(problems)
+            self.last_problem = problems[0]
+
+    def _conflict(self, r: Dict[str, Any], alert: bool) -> bool:
+        """Not inserted: True when it is another passage under a used (device, seq), newly
+        kept in `conflicts`; False for a resend (of a stored or of a kept record)."""
+        if r.get("type") == "secondary_check":
+            return False
+        text = _text(r)
+        stored = self.conn.execute("SELECT record FROM passages WHERE device=? AND seq=?",
+                                   (r["device"], r["seq"])).fetchone()
+        if stored is None or stored[0] == text or self.conn.execute(
+                "SELECT 1 FROM conflicts WHERE device=? AND seq=? AND record=?",
+                (r["device"], r["seq"], text)).fetchone() is not None:
+            return False
+        self.conn.execute("INSERT INTO conflicts (received, device, seq, alert, record) VALUES (?,?,?,?,?)",
+                          (time.time(), r["device"], r["seq"], int(alert), text))
+        log.warning("collector: gate %s sent passage %s again with other content (its database was replaced?):"
+                    " kept in the conflicts table", r["device"], r["seq"])
+        return True
+
+    def _one(self, r: Dict[str, Any], alert: bool) -> int:
+        wall = str(r.get("wall", ""))
+        if r.get("type") == "secondary_check":
+            cur = self.conn.execute("INSERT OR IGNORE INTO secondary_checks VALUES (?,?,?,?,?,?)",
+                                    (r["device"], r["seq"], r.get("check") or 0, r.get("value_c"),
+                                     r.get("source"), wall))
+            return cur.rowcount
+        day = wall[:10]
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO passages VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (r["device"], r["seq"], r.get("site"), r.get("boot"), wall, day, r.get("verdict"),
+             r.get("person_id"), r.get("body_c"), int(alert), _text(r)))
+        if cur.rowcount != 1:
+            return 0
+        person = r.get("person_id") or f"card:{r.get('card_hash', 'none')}"
+        verdict = r.get("verdict")
+        self.conn.execute(
+            "INSERT INTO ledger VALUES (?,?,1,?,?,?) ON CONFLICT(person_id, day) DO UPDATE SET"
+            " passages=passages+1, fevers=fevers+excluded.fevers, denials=denials+excluded.denials,"
+            " last_wall=max(last_wall, excluded.last_wall)",
+            (person, day, int(verdict == "fever"), int(verdict == "deny"), wall))
+        return 1
+
+    def count(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
+
+    def close(self) -> None:
+        self.conn.close()
