@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sqlite3
 import sys
 import threading
 
+from edge.commands import broker_login
 from edge.store_errors import unusable
 
 log = logging.getLogger(__name__)
@@ -20,23 +20,22 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     p.add_argument("--db", required=True, help="Collector SQLite file (created when missing).")
     p.add_argument("--share", help="Shared-subscription group: several collectors split the load.")
     p.add_argument("--prefix", default="gate-edge", help="Topic prefix (mqtt.topic_prefix of the gates).")
-    p.add_argument("--client-id", help="MQTT client id (default: collector-GROUP); keep it stable.")
-    p.add_argument("--username", help="Broker user name.")
-    p.add_argument("--password-env", help="Environment variable holding the broker password.")
-    p.add_argument("--ca", help="CA file for TLS.")
+    p.add_argument("--client-id", help="MQTT client id of the collector's persistent session (default: made from"
+                   " this host's name and the --db path, so the same on every start).")
+    broker_login.add_arguments(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from edge.sync.collector import Collector
 
-    password = os.environ.get(args.password_env, "") if args.password_env else ""
-    if args.ca and not os.access(args.ca, os.R_OK):
-        print(f"gate-edge collect: --ca {args.ca}: cannot read the CA file", file=sys.stderr)
+    login, error = broker_login.from_arguments(args)
+    if login is None:
+        print(f"gate-edge collect: {error}", file=sys.stderr)
         return 2
     try:
         collector = Collector(args.broker, args.db, share=args.share, prefix=args.prefix, client_id=args.client_id,
-                              username=args.username or "", password=password, ca_file=args.ca)
+                              username=login.username, password=login.password, ca_file=login.ca_file)
     except ValueError as exc:  # the broker URL (scheme, port)
         print(f"gate-edge collect: --broker {args.broker}: {exc}", file=sys.stderr)
         return 2
@@ -45,13 +44,10 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    try:
-        collector.start()
-    except OSError as exc:
-        log.error("cannot reach broker %s: %s", args.broker, exc)
-        return 1
+    collector.start()  # connects in the background, trying again until the broker answers
     while not stop.wait(60.0):
-        log.info("collector: %d passages, %d duplicates dropped, %d unusable kept in the malformed table",
-                 collector.db.inserted, collector.db.duplicates, collector.db.malformed)
+        log.info("collector: %d passages, %d duplicates dropped, %d unusable kept in the malformed table,"
+                 " %d conflicting kept in the conflicts table", collector.db.inserted, collector.db.duplicates,
+                 collector.db.malformed, collector.db.conflicts)
     collector.stop()
     return 0

@@ -14,6 +14,8 @@ from typing import Optional, TextIO, Tuple
 from edge import reasons
 from edge.cards import mask_card_id, normalize_card_id
 from edge.clock import kernel_clock_synchronized
+from edge.commands import broker_login
+from edge.commands.broker_login import BrokerLogin
 from edge.policy import Policy
 from edge.roster import Roster, RosterError
 from edge.roster_csv import read_csv
@@ -38,6 +40,7 @@ def register(sub: "argparse._SubParsersAction") -> None:
     pub.add_argument("--broker", required=True, metavar="URL", help="mqtt://host:port or mqtts://host:port")
     pub.add_argument("--key", required=True, metavar="FILE", help="file holding the site's roster signing key")
     pub.add_argument("--site", help="site id (default: device.site of the config)")
+    broker_login.add_arguments(pub)
     for q in (imp, show, check, pub):
         q.add_argument("--config", metavar="FILE", help="YAML config (default: the embedded demo config)")
     p.set_defaults(func=run)
@@ -52,7 +55,11 @@ def run(args: argparse.Namespace) -> int:
             return do_show(config, args.persons, sys.stdout)
         if args.roster_command == "check":
             return do_check(config, args.card, args.at, sys.stdout)
-        return do_publish(config, args.file, args.broker, args.key, args.site, sys.stdout)
+        login, error = broker_login.from_arguments(args)
+        if login is None:
+            print(f"roster publish: {error}", file=sys.stderr)
+            return 2
+        return do_publish(config, args.file, args.broker, args.key, args.site, sys.stdout, login)
     except (RosterError, ValueError) as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -142,7 +149,7 @@ def _topic_prefix(config: GateConfig) -> str:
 
 
 def do_publish(config: GateConfig, path: str, broker: str, key_file: str, site: Optional[str],
-               out: TextIO = sys.stdout) -> int:
+               out: TextIO = sys.stdout, login: BrokerLogin = BrokerLogin()) -> int:
     from edge.sync.roster_sign import parse_key, publish_roster
 
     site = site or config.device.site
@@ -157,7 +164,8 @@ def do_publish(config: GateConfig, path: str, broker: str, key_file: str, site: 
         print(f"{key_file}: the key is empty", file=sys.stderr)
         return 2
     try:
-        publish_roster(snapshot, broker, key, site, _topic_prefix(config))
+        publish_roster(snapshot, broker, key, site, _topic_prefix(config), login.username, login.password,
+                       ca_file=login.ca_file)
     except (OSError, TimeoutError) as exc:
         print(f"{broker}: roster not published ({exc})", file=sys.stderr)
         return 1

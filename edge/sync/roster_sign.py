@@ -12,7 +12,7 @@ import logging
 import re
 import threading
 import time
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from edge.sync import topics
 from edge.sync.client import parse_broker_url
@@ -79,14 +79,15 @@ def verify(message: bytes, key: bytes, site: str) -> Dict[str, Any]:
 
 
 def publish_roster(snapshot: Dict[str, Any], broker_url: str, key: bytes, site: str, prefix: str,
-                   username: str = "", password: str = "", timeout_s: float = 10.0) -> None:
+                   username: str = "", password: str = "", timeout_s: float = 10.0,
+                   ca_file: Optional[str] = None) -> None:
     """Sign `snapshot` and publish it retained (QoS 1) to ``{prefix}/{site}/roster``; waits for PUBACK."""
     import paho.mqtt.client as mqtt
 
     host, port, tls = parse_broker_url(broker_url)
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
-    if tls:
-        client.tls_set()
+    if tls or ca_file:
+        client.tls_set(ca_certs=ca_file)
     if username:
         client.username_pw_set(username, password)
     result: Dict[str, Any] = {}

@@ -1,0 +1,44 @@
+"""Broker login options shared by the school-side commands (``collect``, ``roster publish``):
+the same names, the same checks, so what works for one works for the other."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+from typing import Optional, Tuple
+
+
+@dataclasses.dataclass(frozen=True)
+class BrokerLogin:
+    username: str = ""
+    password: str = ""
+    ca_file: Optional[str] = None
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--username", help="Broker user name.")
+    secret = p.add_mutually_exclusive_group()
+    secret.add_argument("--password-file", metavar="FILE",
+                        help="File holding the broker password (first line; e.g. a systemd credential).")
+    secret.add_argument("--password-env", metavar="NAME", help="Environment variable holding the broker password.")
+    p.add_argument("--ca", metavar="FILE", help="CA file for TLS (the school's own CA; default: the system's).")
+
+
+def from_arguments(args: argparse.Namespace) -> Tuple[Optional[BrokerLogin], str]:
+    """(login, error): login is None when an option cannot be used; the error names it."""
+    password = ""
+    if args.password_file:
+        try:
+            with open(args.password_file, encoding="utf-8") as fh:
+                password = fh.readline().rstrip("\r\n")
+        except OSError as exc:
+            return None, f"--password-file {args.password_file}: cannot read it ({exc.strerror})"
+    elif args.password_env:
+        if args.password_env not in os.environ:
+            return None, f"--password-env {args.password_env}: no such environment variable"
+        password = os.environ[args.password_env]
+    if password and not args.username:
+        return None, "a password was given without --username"
+    if args.ca and not os.access(args.ca, os.R_OK):
+        return None, f"--ca {args.ca}: cannot read the CA file"
+    return BrokerLogin(args.username or "", password, args.ca), ""
