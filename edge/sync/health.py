@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, Optional
 
 import edge
+
+log = logging.getLogger(__name__)
 
 
 def disk_free_bytes(path: str) -> Optional[int]:
@@ -15,6 +18,15 @@ def disk_free_bytes(path: str) -> Optional[int]:
         return shutil.disk_usage(os.path.dirname(os.path.abspath(path))).free
     except OSError:
         return None
+
+
+def status_of(provider: Callable[[], Dict[str, Any]]) -> Dict[str, Any]:
+    """The daemon's own facts for health; a broken provider must not stop the sync."""
+    try:
+        return provider()
+    except Exception as exc:
+        log.warning("status provider failed: %s", exc)
+        return {}
 
 
 def health_payload(device: str, backlog: Dict[str, Any], status: Dict[str, Any], roster_version: Optional[int],

@@ -28,10 +28,11 @@ from edge.settings.secrets import SecretError
 from edge.sync import client as mqttc
 from edge.sync import topics
 from edge.sync.backoff import ReconnectBackoff
+from edge.sync.batch_size import BatchSize
 from edge.sync.cmd_downlink import health_requested
-from edge.sync.health import health_payload
+from edge.sync.health import health_payload, status_of
 from edge.sync.hold import QueueHolds, passed_on
-from edge.sync.payload import BATCH_HEAD_BYTES, batch_message
+from edge.sync.payload import batch_message
 from edge.sync.roster_downlink import RosterDownlink
 
 log = logging.getLogger(__name__)
@@ -62,18 +63,18 @@ class SyncService:
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
         self._client: Optional[mqtt.Client] = None
-        # mid -> (queue, first id, last id, records): a batch is a contiguous id range of its queue
-        self._inflight: Dict[int, Tuple[str, int, int, int]] = {}
+        # mid -> (queue, first id, last id, records, bytes): a batch is a contiguous id range of its queue
+        self._inflight: Dict[int, Tuple[str, int, int, int, int]] = {}
         self._acked: List[Tuple[str, int, int]] = []  # PUBACKed ranges, deleted together once per loop turn
         self._cursor = dict.fromkeys(QUEUES, 0)
         self._holds = QueueHolds(QUEUES, self.cfg.backoff_min_s, self.cfg.backoff_max_s)
+        self._sizes = BatchSize(self.cfg.batch_bytes, QUEUES)
         self._lock = threading.Lock()
         self._started = time.monotonic()
         self._backoff = ReconnectBackoff(self.cfg.backoff_min_s, self.cfg.backoff_max_s)
         self._open_outbox = open_outbox  # the benchmark swaps in batches from memory to time the rest
         self._outbox: Optional[Outbox] = None
-        self._next_attempt = 0.0
-        self._next_health = 0.0
+        self._next_attempt = self._next_health = 0.0
 
     # --- public ----------------------------------------------------------------------
     def start(self) -> None:
@@ -165,6 +166,8 @@ class SyncService:
         self._backoff.dropped(time.monotonic())
         self.connected.clear()
         with self._lock:
+            oldest = next(iter(self._inflight.values()), None)  # (dicts keep their order: the first sent)
+            self._sizes.dropped(oldest and (oldest[0], oldest[1], oldest[3], oldest[4]))
             self._inflight.clear()
             self._cursor = dict.fromkeys(QUEUES, 0)  # unacked rows are still in the outbox: resend
             self._holds.clear()
@@ -188,6 +191,7 @@ class SyncService:
             self._connect_failed(msg)
             return
         self._backoff.connected(time.monotonic())
+        self._sizes.connected(props.json().get("MaximumPacketSize") if props is not None else None)
         self.counters["connects"] += 1
         self.last_error = None
         client.publish(self.t_status, topics.STATUS_ONLINE, qos=1, retain=True)
@@ -205,7 +209,7 @@ class SyncService:
             entry = self._inflight.pop(mid, None)
         if entry is None:
             return
-        queue, first, last, count = entry
+        queue, first, last, count, _size = entry
         if not passed_on(reason):  # (Callback API VERSION2 passes a ReasonCode for MQTT 3.1.1 too)
             self.counters[self._holds.refuse(queue, first, count, reason, time.monotonic())] += 1
             return
@@ -233,7 +237,7 @@ class SyncService:
         if info.rc != mqtt.MQTT_ERR_SUCCESS:
             return False  # not connected any more or paho's queue full: back-pressure
         with self._lock:
-            self._inflight[info.mid] = (queue, batch.first_id, batch.last_id, batch.count)
+            self._inflight[info.mid] = (queue, batch.first_id, batch.last_id, batch.count, len(payload))
             self._cursor[queue] = max(self._cursor[queue], batch.last_id)
         self.counters["published"] += 1
         return True
@@ -263,7 +267,7 @@ class SyncService:
         for queue in ("check", "passage"):
             while free > 0 and self._send_from(queue) is not None:
                 batch = self._outbox.fetch_batch(queue, self._cursor[queue], self.cfg.batch_records,
-                                                 self.cfg.batch_bytes - BATCH_HEAD_BYTES)
+                                                 self._sizes.records_bytes(queue))
                 if batch is None:
                     break
                 payload = batch_message(self.device.id, batch.first_seq, batch.last_seq, batch.count, batch.joined)
@@ -275,13 +279,9 @@ class SyncService:
     def _publish_health(self) -> None:
         if self._client is None or self._outbox is None:
             return
-        try:
-            extra = self.status_provider()
-        except Exception as exc:  # a broken provider must not stop the sync
-            log.warning("status provider failed: %s", exc)
-            extra = {}
-        body = health_payload(self.device.id, self._outbox.stats(), extra, self.roster.version,
-                              self.store_path, time.monotonic() - self._started, self.counters, self.roster.counters)
+        body = health_payload(self.device.id, self._outbox.stats(), status_of(self.status_provider),
+                              self.roster.version, self.store_path, time.monotonic() - self._started, self.counters,
+                              self.roster.counters)
         self._client.publish(self.t_health, body, qos=1, retain=True)
 
     def _shutdown(self) -> None:

@@ -1,0 +1,62 @@
+"""How many bytes a batch message may carry, per queue: the configured mqtt.batch_bytes,
+or less when the broker cannot take that much.
+
+A broker announces its limit in CONNACK (MQTT 5 Maximum Packet Size) only when it has one
+set that way; Mosquitto's message_size_limit is not announced, and a message over it ends
+the connection. The gate would then send the same batch again after every reconnect and
+never get past it, with only "disconnected" in the log. So when the connection drops twice
+in a row with the same batch the oldest unacknowledged (the broker acknowledges in order,
+so that is the one it stopped at), that queue's batches are halved, down to one record.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Dict, Iterable, Optional, Tuple
+
+from edge.sync.payload import BATCH_HEAD_BYTES
+
+log = logging.getLogger(__name__)
+
+PACKET_OVERHEAD = 512  # fixed header, topic, packet id and properties of a PUBLISH, generously
+STRIKES = 2  # drops with the same batch oldest in flight before it counts as too large
+
+Sent = Tuple[str, int, int, int]  # (queue, first id, records, payload bytes) of a batch in flight
+
+
+class BatchSize:
+    def __init__(self, configured: int, queues: Iterable[str]) -> None:
+        self.configured = configured
+        self._bytes: Dict[str, int] = dict.fromkeys(queues, configured)
+        self._announced: Optional[int] = None
+        self._suspect: Optional[Tuple[str, int, int]] = None
+        self._strikes = 0
+
+    def records_bytes(self, queue: str) -> int:
+        """What the records of the queue's next batch may take (the envelope is added later)."""
+        limit = self._bytes[queue]
+        if self._announced is not None:
+            limit = min(limit, self._announced - PACKET_OVERHEAD)
+        return max(1, limit - BATCH_HEAD_BYTES)
+
+    def connected(self, maximum_packet_size: Optional[int]) -> None:
+        """The broker's CONNACK: its Maximum Packet Size, when it announced one."""
+        if maximum_packet_size is not None and maximum_packet_size < self.configured + PACKET_OVERHEAD:
+            log.info("broker takes packets of at most %d bytes: batches are cut to fit", maximum_packet_size)
+        self._announced = maximum_packet_size
+
+    def dropped(self, oldest: Optional[Sent]) -> None:
+        """The connection dropped with ``oldest`` the oldest message still unacknowledged."""
+        if oldest is None or oldest[2] < 2:
+            self._suspect, self._strikes = None, 0  # a single record cannot be made smaller
+            return
+        queue, first_id, _records, size = oldest
+        key = (queue, first_id, size)
+        self._strikes = self._strikes + 1 if key == self._suspect else 1
+        self._suspect = key
+        if self._strikes < STRIKES:
+            return
+        self._bytes[queue] = max(1, min(self._bytes[queue], size // 2 + BATCH_HEAD_BYTES))
+        self._suspect, self._strikes = None, 0
+        log.warning("the broker closed the connection at a %d-byte %s batch %d times in a row: sending %s batches"
+                    " of at most %d bytes from now on (is the broker's message_size_limit below mqtt.batch_bytes,"
+                    " %d?)", size, queue, STRIKES, queue, self._bytes[queue], self.configured)

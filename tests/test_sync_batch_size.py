@@ -1,0 +1,48 @@
+"""A broker that cannot take a batch as big as mqtt.batch_bytes: the gate learns it and the
+backlog still drains (Mosquitto's message_size_limit ends the connection, unannounced)."""
+from __future__ import annotations
+
+import logging
+
+from sync_support import collector_seqs, filled_store, gate_config, started_collector, wait_for
+
+from edge.sync.batch_size import PACKET_OVERHEAD, STRIKES, BatchSize
+from edge.sync.payload import BATCH_HEAD_BYTES
+from edge.sync.service import SyncService
+
+
+def test_the_same_batch_at_the_head_of_two_drops_halves_that_queue():
+    sizes = BatchSize(256 * 1024, ("alert", "check", "passage"))
+    full = 256 * 1024 - BATCH_HEAD_BYTES
+    assert sizes.records_bytes("passage") == full
+    sizes.dropped(("passage", 1, 200, 74_000))
+    sizes.dropped(("passage", 201, 200, 74_000))  # another batch: a flaky link, not a size
+    assert sizes.records_bytes("passage") == full
+    for _ in range(STRIKES):
+        sizes.dropped(("passage", 201, 200, 74_000))
+    assert sizes.records_bytes("passage") == 37_000 and sizes.records_bytes("check") == full
+    sizes.dropped(("alert", 5, 1, 900))  # one record: nothing to cut
+    sizes.dropped(("alert", 5, 1, 900))
+    assert sizes.records_bytes("alert") == full
+    sizes.connected(16_384)  # a broker that announces its Maximum Packet Size
+    assert sizes.records_bytes("check") == 16_384 - PACKET_OVERHEAD - BATCH_HEAD_BYTES
+    sizes.connected(None)
+    assert sizes.records_bytes("check") == full
+
+
+def test_a_backlog_drains_through_a_broker_with_a_small_message_size_limit(mosquitto_factory, tmp_path, caplog):
+    broker = mosquitto_factory("message_size_limit 20000\n")
+    collector = started_collector(broker.url, tmp_path / "c.db")
+    cfg = gate_config(broker.port)  # batch_bytes 256 KiB: 200 records of ~370 bytes, 74 kB a batch
+    store = filled_store(tmp_path / "gate.db", cfg, 3000)
+    sync = SyncService(cfg, store.path)
+    caplog.set_level(logging.WARNING, logger="edge.sync.batch_size")
+    sync.start()
+    try:
+        wait_for(lambda: collector_seqs(collector) == list(range(1, 3001)), 60, "every record through the broker")
+        assert store.backlog()["count"] == 0
+    finally:
+        sync.stop()
+        store.close()
+        collector.stop()
+    assert "message_size_limit" in caplog.text and "sending passage batches of at most" in caplog.text
