@@ -34,6 +34,10 @@ class FrameScanner:
         n, self.malformed = self.malformed, 0
         return n
 
+    def take_skipped(self) -> int:
+        n, self.skipped = self.skipped, 0
+        return n
+
     def next_frame(self) -> Optional[bytes]:
         """The next verified frame in the buffer, or None until more bytes arrive."""
         buf = self._buf

@@ -30,7 +30,8 @@ reconnect path, so request/response exchanges belong in ``read`` (see pn532_uart
 hook sets a flag, ``read`` runs the start-up exchange). Line or ad-hoc protocols call ``serial_read(deadline)`` (b"" on timeout or while
 reconnecting) and ``serial_write(data)`` directly. ``open()`` / ``close()`` are
 provided (``open`` never raises). Counters: ``bytes``, ``frames``, ``malformed``,
-``reconnects``; ``read_frame`` keeps ``frames`` and ``malformed`` up to date.
+``skipped_bytes`` (garbage before a preamble), ``reconnects``; ``read_frame`` keeps
+``frames``, ``malformed`` and ``skipped_bytes`` up to date.
 """
 from __future__ import annotations
 
@@ -96,7 +97,7 @@ class SerialDevice:
         self._failing_since: Optional[float] = None
         self._failed_identity: Optional[Tuple[int, int, int]] = None
         self._last_error = ""
-        for key in ("bytes", "frames", "malformed", "reconnects"):
+        for key in ("bytes", "frames", "malformed", "skipped_bytes", "reconnects"):
             self.counters.setdefault(key, 0)  # type: ignore[attr-defined]
 
     # -- hooks -----------------------------------------------------------------
@@ -176,9 +177,11 @@ class SerialDevice:
         """Next verified frame from ``scanner``, reading the port until ``deadline``."""
         while True:
             frame = scanner.next_frame()
-            bad = scanner.take_malformed()
+            bad, skipped = scanner.take_malformed(), scanner.take_skipped()
             if bad:
                 self.count("malformed", bad)  # type: ignore[attr-defined]
+            if skipped:
+                self.count("skipped_bytes", skipped)  # type: ignore[attr-defined]
             if frame is not None:
                 self.count("frames")  # type: ignore[attr-defined]
                 return frame
