@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Iterator
 
+from conftest import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -17,7 +19,8 @@ def demo_config(tmp_path: Path) -> Path:
     text = (ROOT / "config" / "demo.yaml").read_text()
     text = text.replace("config/roster.demo.csv", str(ROOT / "config" / "roster.demo.csv"))
     text = text.replace("data/gate-edge.db", str(tmp_path / "gate.db"))
-    text = text.replace("port: 1883", "port: 9")  # nothing listens: offline, records stay in the outbox
+    # A port nothing listens on (taken from the kernel, then let go): offline, records stay queued.
+    text = text.replace("port: 1883", f"port: {free_port()}")
     path = tmp_path / "gate.yaml"
     path.write_text(text)
     return path

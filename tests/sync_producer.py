@@ -39,7 +39,8 @@ def main(argv: list) -> int:
     sync.start()
     i = 0
     with open(committed, "a", buffering=1) as log_file:
-        while True:
+        deadline = time.monotonic() + 600  # the test kills it long before; never run on forever
+        while time.monotonic() < deadline:
             seq = store.record_passage(make_record(i))
             log_file.write(f"{seq}\n")
             i += 1

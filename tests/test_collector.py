@@ -252,6 +252,37 @@ def test_a_failing_collector_database_keeps_the_message_with_the_broker_and_retr
         collector.stop()
 
 
+def test_a_message_not_yet_stored_stays_with_the_broker_for_the_next_session(mosquitto, tmp_path, monkeypatch):
+    """Acknowledged only after its transaction: a collector stopped while its database
+    failed gets the message again in its next session (not only retried in-process)."""
+    import paho.mqtt.client as mqtt
+
+    monkeypatch.setattr(collector_module, "STORE_RETRY_S", 0.2)
+    db = tmp_path / "c.db"
+    first = started_collector(mosquitto.url, db, client_id="collector-redeliver")
+    first.db.conn.execute("PRAGMA busy_timeout=50")
+    blocker = sqlite3.connect(db, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    pub.connect("127.0.0.1", mosquitto.port)
+    pub.loop_start()
+    try:
+        record = {"device": "g1", "seq": 7, "wall": "2026-03-02T07:40:00.000+08:00", "verdict": "pass"}
+        pub.publish("gate-edge/s1/g1/passages", json.dumps(record).encode(), qos=1).wait_for_publish(5)
+        wait_for(lambda: first.store_errors >= 1, 10, "a failed attempt to store")
+        first.stop()  # gone before it could store the message
+        blocker.execute("ROLLBACK")
+        second = started_collector(mosquitto.url, db, client_id="collector-redeliver")
+        try:
+            wait_for(lambda: collector_seqs(second) == [7], 10, "the broker redelivered the unacknowledged message")
+        finally:
+            second.stop()
+    finally:
+        blocker.close()
+        pub.loop_stop()
+        pub.disconnect()
+
+
 @pytest.mark.parametrize("args,code,message", [
     (["--broker", "bogus://x"], 2, "--broker bogus://x: unsupported broker URL scheme 'bogus'"),
     (["--broker", "mqtt://h:notaport"], 2, "--broker mqtt://h:notaport: "),

@@ -174,11 +174,12 @@ def scan(data: bytes) -> list:
     s = FrameScanner(sf.PREAMBLE, sf.frame_length, sf.verify, max_frame=7 + sf.MAX_LEN)
     s.feed(data)
     out = []
-    while True:
+    for _ in range(len(data) + 1):  # every frame takes at least one byte: bounded
         f = s.next_frame()
         if f is None:
             return out
         out.append(f)
+    raise AssertionError("the scanner returned more frames than bytes: it does not consume its input")
 
 
 @FUZZ

@@ -272,3 +272,24 @@ def test_a_card_waiting_when_the_sensor_goes_down_is_a_fault_at_once_not_a_retry
     assert [(r.verdict, r.reasons, r.person_id) for r in out.records] == [(Verdict.FAULT, ("thermal_down",), "S0001")]
     lane.handle(Tick(20.0))
     assert len(out.records) == 1  # and no RETRY 'no_measurement' afterwards
+
+
+@pytest.mark.parametrize("state", [DeviceState.RECONNECTING, DeviceState.DOWN])
+def test_a_measurement_without_a_card_while_the_reader_is_down_is_a_fault_or_the_fever(state):
+    """A serial reader unplugged reports RECONNECTING: the guard sees a fault (card_down),
+    never a silent 'retry: no card'; a fever still shows as a fever."""
+    lane, out = make_lane(has_card_reader=True)
+    lane.handle(DeviceStatus(0.0, "card", state, "unplugged"))
+    t = walk(lane, 0.1, canthus_c=36.2)
+    lane.flush(t + 10)
+    walk(lane, t + 20, canthus_c=37.8)
+    lane.flush(t + 40)
+    ok, fever = out.records[0], out.records[-1]
+    assert ok.verdict is Verdict.FAULT and "card_down" in ok.reasons
+    assert fever.verdict is Verdict.FEVER and "card_down" in fever.reasons
+
+
+def test_someone_in_view_for_a_few_frames_who_leaves_unmeasured_is_a_retry_not_a_blip():
+    lane, out = make_lane(has_card_reader=False)
+    walk(lane, 0.0, canthus_c=36.2, frames=3)
+    assert [r.verdict for r in out.records] == [Verdict.RETRY]

@@ -69,3 +69,10 @@ def test_flush_returns_everything_waiting():
     p = Pairer(window_s=5, need_card=True)
     p.add_measurement(result(), 1.0)
     assert len(p.flush()) == 1 and p.flush() == []
+
+
+def test_a_late_card_does_not_pair_even_without_an_expiry_tick_in_between():
+    p = Pairer(window_s=5, need_card=True)
+    p.add_measurement(result(), 10.0)
+    pairs = p.add_card(card(16.0))
+    assert len(pairs) == 1 and pairs[0].card is None and p.card is not None

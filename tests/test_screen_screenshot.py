@@ -10,8 +10,6 @@ import pytest
 from edge.commands import screenshot
 from edge.screen.canned import canned_view, recording_frame, synthetic_frame
 
-pytest.importorskip("edge.settings.loader")  # the command reads the display section of the config
-
 
 def run(*argv: str) -> int:
     parser = argparse.ArgumentParser()

@@ -234,3 +234,27 @@ def test_fevers_do_not_raise_the_relative_baseline():
     _people(scr, [35.0, 35.1, 34.9, 35.0])
     assert all(r.verdict is Verdict.FEVER for r in _people(scr, [37.0, 37.2, 37.1, 37.3, 37.0], t0=100))
     assert scr.baseline.mean(200.0) == pytest.approx(35.0, abs=0.05)
+
+
+def test_cold_skin_is_retry_even_when_the_body_estimate_looks_plausible():
+    """Cold skin alone: a 3 C offset lifts 32.5 to a 35.5 body estimate, still not a reading."""
+    r = screen(make(offset_c=3.0), [fa(i, 32.5) for i in range(4)])
+    assert r.verdict is Verdict.RETRY and r.reasons == ("too_cold",)
+
+
+def test_low_body_estimate_is_retry_even_when_skin_is_warm():
+    r = screen(make(offset_c=-2.0), [fa(i, 35.0) for i in range(4)])  # body 33.0, below min_body_c
+    assert r.verdict is Verdict.RETRY and r.reasons == ("too_cold",)
+
+
+def test_hot_skin_is_implausible_even_when_body_estimate_is_in_range():
+    r = screen(make(offset_c=-3.0), [fa(i, 43.0) for i in range(4)])  # body 40.0, within max_body_c
+    assert r.verdict is Verdict.RETRY and r.reasons == ("implausible",)
+
+
+def test_fault_at_the_end_of_a_presence_outranks_more_frequent_person_issues():
+    """A device fault as the person leaves is manual screening, however often they stood too far."""
+    frames = [fa(i, 36.0, issues={"too_far"}) for i in range(3)] + \
+             [fa(3 + i, 36.0, issues={"reference_missing"}) for i in range(2)]
+    r = screen(make(), frames)
+    assert r.verdict is Verdict.FAULT and r.reasons == ("reference_missing",)

@@ -141,7 +141,8 @@ def test_backoff_spaces_reopen_attempts(tmp_path, monkeypatch):
     gaps = [b - a for a, b in zip(attempts, attempts[1:])]
     # 0.2, 0.4, then capped at 0.4: about 4-5 attempts, not one per 50 ms poll.
     assert 3 <= len(attempts) <= 6
-    assert gaps[0] >= 0.18 and max(gaps) >= 0.38 and max(gaps) < 0.6
+    # (uncapped, the next gap would be 0.8 s: a loaded machine only makes gaps longer by a poll or two)
+    assert gaps[0] >= 0.18 and max(gaps) >= 0.38 and max(gaps) < 0.75
 
 
 def test_read_honours_timeout_while_reconnecting(tmp_path):

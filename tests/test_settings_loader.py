@@ -27,7 +27,6 @@ def errors(text: str, sensor: bool = True) -> List[str]:
 
 
 def test_a_file_with_only_its_sensor_gives_all_defaults_and_the_default_light() -> None:
-    pytest.importorskip("drivers.thermal.sim")
     config = load_config_text(SENSOR, "gate.yaml")
     assert config.device.direction == "entry"
     assert config.thermal.type == "sim" and config.light.type == "log"
@@ -50,13 +49,11 @@ def test_a_file_must_name_its_thermal_sensor() -> None:
 
 
 def test_the_packaged_default_still_names_the_simulated_devices() -> None:
-    pytest.importorskip("drivers.thermal.sim")
     config = load_config(None)
     assert config.thermal.type == "sim" and config.card.type == "sim"
 
 
 def test_simulated_and_real_devices_do_not_mix() -> None:
-    pytest.importorskip("drivers.thermal.sim")
     assert errors("thermal:\n  type: sim\ncard:\n  type: rdm6300\n  port: /dev/ttyUSB0\n", sensor=False) == [
         "gate.yaml:2: thermal.type: 'sim' is a simulated thermal source, but card type 'rdm6300' is a real "
         "reader: name the real thermal sensor (or use card type 'sim')"]
@@ -70,7 +67,6 @@ def test_simulated_and_real_devices_do_not_mix() -> None:
 
 
 def test_values_are_typed_and_keys_map_to_fields() -> None:
-    pytest.importorskip("drivers.thermal.sim")
     config = load_config_text(
         "device: {id: g7, direction: exit}\n"
         "light: {type: log, level: debug}\n"
@@ -115,7 +111,6 @@ def test_wrong_types() -> None:
 
 
 def test_int_is_a_valid_float_and_text_keeps_its_spelling() -> None:
-    pytest.importorskip("drivers.thermal.sim")
     config = load_config_text("device: {gate: 007}\nscreening: {fever_c: 38}\nmqtt: {protocol: 5}\n" + SENSOR, "x.yaml")
     assert config.device.gate == "007"
     assert config.screening.fever_c == 38.0 and isinstance(config.screening.fever_c, float)
@@ -123,7 +118,6 @@ def test_int_is_a_valid_float_and_text_keeps_its_spelling() -> None:
 
 
 def test_empty_section_means_defaults_and_empty_optional_means_absent() -> None:
-    pytest.importorskip("drivers.thermal.sim")
     config = load_config_text("device:\nmqtt:\nscreening:\n  blackbody:\n" + SENSOR, "x.yaml")
     assert config.device.id == "gate-demo-1"
     assert config.mqtt is None and config.screening.blackbody is None
@@ -227,8 +221,6 @@ def test_issue_formatting() -> None:
 
 
 def test_demo_config_equals_the_packaged_default() -> None:
-    pytest.importorskip("drivers.thermal.sim")
-    pytest.importorskip("drivers.card.sim")
     demo = load_config(str(REPO / "config" / "demo.yaml"))
     default = load_config(None)
     assert isinstance(default, GateConfig) and demo == default
@@ -280,7 +272,6 @@ def test_values_the_daemon_would_stop_on_are_config_errors() -> None:
 
 
 def test_values_the_daemon_accepts_still_load() -> None:
-    pytest.importorskip("drivers.thermal.sim")
     config = load_config_text("device: {timezone: UTC, direction: exit}\npolicy: {mode: exit}\n"
                               "display: {size: 800x480, thermal_min_c: 25, thermal_max_c: 38}\n" + SENSOR, "g.yaml")
     assert (config.device.timezone, config.policy.mode, config.display.size) == ("UTC", "exit", "800x480")
@@ -307,7 +298,6 @@ def test_topic_levels_are_checked() -> None:
 
 
 def test_topic_prefix_may_have_several_levels() -> None:
-    pytest.importorskip("drivers.thermal.sim")
     config = load_config_text("device: {id: north-1, site: school_7}\nmqtt: {topic_prefix: city/schools}\n" + SENSOR,
                               "g.yaml")
     assert (config.mqtt.topic_prefix, config.device.id, config.device.site) == ("city/schools", "north-1", "school_7")
@@ -324,7 +314,6 @@ def test_mqtt_keys_that_would_be_ignored_or_misused() -> None:
     assert errors("mqtt: {tls_ca: ca.crt, tls_key: gate.key, password: {env: PW}}\n") == [
         "gate.yaml:1: mqtt.password: a password is sent only with a user name: set username, or leave password out",
         "gate.yaml:1: mqtt.tls_key: a client key needs its certificate: set tls_cert"]
-    pytest.importorskip("drivers.thermal.sim")
     # A certificate file that holds its key too (one PEM): ssl and paho take it without tls_key.
     assert load_config_text("mqtt: {tls_ca: ca.crt, tls_cert: gate.pem}\n" + SENSOR, "g.yaml").mqtt.tls_key is None
     config = load_config_text("mqtt: {username: g1, password: {env: PW}, backoff_min_s: 5, backoff_max_s: 5, "

@@ -318,3 +318,47 @@ def test_batch_bytes_are_counted_exactly_for_non_ascii_text(store):
     one = box.fetch_batch("passage", 0, 3, 2 * size - 1)  # fits by characters, not by bytes
     assert one is not None and one.count == 1
     assert one.joined == text.encode("utf-8") and json.loads(one.joined) == {"name": "\u00e9\u00e9"}
+
+
+def test_a_fault_passage_is_an_alert_ahead_of_the_backlog(tmp_path):
+    store = Store(str(tmp_path / "g.db"), DeviceSettings(id="g1", site="s1")).open()
+    try:
+        store.record_passage(make_record(0))
+        fault = store.record_passage(make_record(1, Verdict.FAULT))
+        box = Outbox(store.path)
+        assert [r[1] for r in box.fetch("alert", 10)] == [fault]
+        assert fault not in [r[1] for r in box.fetch("passage", 10)]
+        box.close()
+    finally:
+        store.close()
+
+
+def test_the_card_hash_that_leaves_the_device_is_keyed(tmp_path):
+    """An unkeyed hash of a 10-digit card number is reversed by trying every number."""
+    import hashlib
+
+    hashes = []
+    for key in (b"\x01" * 32, b"\x02" * 32):
+        store = Store(str(tmp_path / f"{key[0]}.db"), DeviceSettings(id="g1", site="s1"), card_key=key).open()
+        try:
+            store.record_passage(make_record(0, Verdict.DENY, card="0006762840", person_id=None))
+            box = Outbox(store.path)
+            hashes.append(json.loads(box.fetch("passage", 1)[0][2])["card_hash"])
+            box.close()
+        finally:
+            store.close()
+    assert hashes[0] != hashes[1]
+    assert not any(hashlib.sha256(b"0006762840").hexdigest().startswith(h[:16]) for h in hashes)
+
+
+def test_a_failing_outbox_insert_leaves_no_passage(tmp_path):
+    """The passage and its outbox row commit together or not at all."""
+    store = Store(str(tmp_path / "g.db"), DeviceSettings(id="g1", site="s1")).open()
+    try:
+        store.conn.execute("CREATE TRIGGER no_outbox BEFORE INSERT ON outbox_passages "
+                           "BEGIN SELECT RAISE(ABORT, 'outbox full'); END")
+        with pytest.raises(sqlite3.DatabaseError):
+            store.record_passage(make_record(0))
+        assert store.conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0] == 0
+    finally:
+        store.close()

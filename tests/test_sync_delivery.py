@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 from sync_producer import make_record
 from sync_support import (
@@ -150,7 +149,7 @@ def test_health_command_publishes_health_now_and_others_are_rejected(mosquitto, 
     sync.start()
     try:
         wait_for(lambda: sync.connected.is_set() and store.backlog()["count"] == 0, 10, "connected and drained")
-        time.sleep(0.3)  # the health sent on connect, live or retained, has arrived by now
+        wait_for(lambda: bool(healths), 10, "the health sent on connect")
         healths.clear()
         client.publish("gate-edge/s1/g1/cmd", b'{"cmd": "reboot"}', qos=1)
         client.publish("gate-edge/s1/g1/cmd", b"\xff not json", qos=1)

@@ -31,12 +31,14 @@ def test_kill9_producer_and_sync_never_loses_or_doubles(mosquitto, tmp_path):
         for _ in range(6):
             proc = subprocess.Popen([sys.executable, str(PRODUCER), str(db), str(mosquitto.port), "g1", str(log_path)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            before = len(committed(log_path))
-            wait_for(lambda: len(committed(log_path)) > before + 20 or proc.poll() is not None, 20, "producing")
-            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-            time.sleep(rng.uniform(0.05, 0.8))
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(10)
+            try:
+                before = len(committed(log_path))
+                wait_for(lambda: len(committed(log_path)) > before + 20 or proc.poll() is not None, 20, "producing")
+                assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+                time.sleep(rng.uniform(0.05, 0.8))
+            finally:  # (a failed wait must not leave an endless producer behind)
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(10)
             conn = sqlite3.connect(db)
             assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             conn.close()
@@ -57,3 +59,46 @@ def test_kill9_producer_and_sync_never_loses_or_doubles(mosquitto, tmp_path):
         assert len(collector_seqs(collector)) == len(set(collector_seqs(collector)))  # once each
     finally:
         collector.stop()
+
+
+def test_a_killed_gate_leaves_a_retained_offline_status(mosquitto, tmp_path):
+    """No clean DISCONNECT: the broker publishes the gate's last will, so the school sees it
+    offline, not online forever."""
+    import paho.mqtt.client as mqtt
+
+    seen: dict = {}
+
+    def on_message(client, userdata, msg):
+        seen[msg.payload.decode()] = msg.retain
+
+
+    proc = subprocess.Popen([sys.executable, str(PRODUCER), str(tmp_path / "g.db"), str(mosquitto.port), "g1",
+                             str(tmp_path / "committed.txt")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    watcher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    try:
+        watcher.on_message = on_message
+        watcher.connect("127.0.0.1", mosquitto.port)
+        watcher.subscribe("gate-edge/s1/g1/status", 1)
+        watcher.loop_start()
+        wait_for(lambda: "online" in seen, 20, "the gate online")
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        wait_for(lambda: "offline" in seen, 10, "the last will")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        watcher.loop_stop()
+        watcher.disconnect()
+    late: list = []
+    reader = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    reader.on_message = lambda c, u, m: late.append((m.payload.decode(), m.retain))
+    reader.connect("127.0.0.1", mosquitto.port)
+    reader.subscribe("gate-edge/s1/g1/status", 1)
+    reader.loop_start()
+    try:
+        wait_for(lambda: bool(late), 10, "the retained status for a late subscriber")
+        assert late == [("offline", True)]
+    finally:
+        reader.loop_stop()
+        reader.disconnect()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -42,6 +43,11 @@ def test_sign_verify_roundtrip_and_rejections():
         "malformed": msg[: len(msg) // 2],
         "wrong_site": sign(snapshot(5, site="other"), KEY),
     }
+    no_site = snapshot(5)
+    del no_site["site"]
+    cases["wrong_site"] = sign(no_site, KEY)  # a snapshot naming no site is not this site's either
+    with pytest.raises(RosterRejected, match="wrong_site|other"):
+        verify(sign(snapshot(5, site="other"), KEY), KEY, "s1")
     for code, data in cases.items():
         with pytest.raises(RosterRejected) as info:
             verify(data, KEY, "s1")
@@ -55,7 +61,7 @@ def test_sign_verify_roundtrip_and_rejections():
 def downlink(tmp_path):
     key = tmp_path / "roster.key"
     key.write_text("11" * 32 + "\n")
-    cfg = gate_config(1883)
+    cfg = gate_config(0)  # (never connects)
     filled_store(tmp_path / "gate.db", cfg, 0).close()
     return RosterDownlink(SecretRef(file=str(key)), str(tmp_path / "gate.db"), "s1")
 
@@ -80,6 +86,15 @@ def test_downlink_applies_valid_and_keeps_it_against_bad_ones(downlink, caplog):
     assert "roster rejected (older)" in caplog.text and "keeping roster version 10" in caplog.text
     assert not downlink.handle(sign(snapshot(10), KEY))  # retained redelivery: no change, no error
     assert downlink.counters["rejected"] == 4
+
+
+def test_a_gate_without_a_roster_key_rejects_every_roster_once_as_no_key(tmp_path):
+    cfg = gate_config(0)  # (never connects)
+    filled_store(tmp_path / "gate.db", cfg, 0).close()
+    downlink = RosterDownlink(None, str(tmp_path / "gate.db"), "s1")
+    assert not downlink.handle(sign(snapshot(10), KEY))
+    assert {k: v for k, v in downlink.counters.items() if v} == {"rejected": 1, "rejected_no_key": 1}
+    assert roster_store.current_version(str(tmp_path / "gate.db")) is None
 
 
 def test_roster_downlink_over_broker(mosquitto, tmp_path):
@@ -107,8 +122,8 @@ def test_a_roster_received_by_the_running_daemon_is_what_its_lane_decides_from(m
     key = tmp_path / "roster.key"
     key.write_text("11" * 32 + "\n")
     config = demo_config(tmp_path)
-    text = config.read_text().replace("port: 9", f"port: {mosquitto.port}\n  health_interval_s: 1\n"
-                                      f"  roster_key: {{file: {key}}}")
+    text = re.sub(r"port: \d+", f"port: {mosquitto.port}\n  health_interval_s: 1\n  roster_key: {{file: {key}}}",
+                  config.read_text())
     config.write_text(text)
     site = load_config(str(config)).device.site
     healths: list = []
