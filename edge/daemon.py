@@ -12,6 +12,7 @@ from drivers.base import BuildContext, CardReader, Light, ThermalSource
 from drivers.registry import build
 from edge.assembly import build_lane, load_gate_roster
 from edge.clock import SystemClock
+from edge.disk_reserve import DiskReserve, open_with_reserve
 from edge.events import DeviceStatus, GuardInput, RosterUpdate
 from edge.housekeeping import Housekeeping
 from edge.lane import Lane
@@ -74,9 +75,11 @@ class Daemon:
             signal.signal(signum, self.request_stop)
         thermal, card, light = self._devices()
         store = Store(cfg.store.path, cfg.device)
-        store.open()
+        reserve = DiskReserve(cfg.store.path)
+        opened = open_with_reserve(store.open, store.path, reserve)  # False: a full disk, the writer retries
         events: "queue.Queue[object]" = queue.Queue(maxsize=EVENT_QUEUE)
-        self.live.counts = _live_counts(store.counts_today())
+        if opened:
+            self.live.counts = _live_counts(store.counts_today())
         roster_watch = RosterWatch(cfg.store.path, cfg.policy.roster_file,
                                    lambda: self._roster_to_lane(events, lane), self.stop_event)
         lane = build_lane(cfg, thermal.accuracy, SystemClock(), load_gate_roster(cfg), card is not None,
@@ -87,8 +90,8 @@ class Daemon:
         signals = SignalController(cfg.signals, light)
         signals.on_light_state = lambda state, detail: events.put(
             DeviceStatus(time.monotonic(), "light", state, detail), timeout=1.0)
-        writer = StoreWriter(store)
-        if not self.headless:  # (headless, no one could acknowledge them)
+        writer = StoreWriter(store, on_disk_full=reserve.release)
+        if opened and not self.headless:  # (headless, no one could acknowledge them)
             self.live.fevers = reopen_fevers(store, lane.roster, writer, time.time())
             if self.live.fevers:
                 signals.show(Verdict.FEVER)
@@ -100,7 +103,7 @@ class Daemon:
                               sends=cfg.mqtt is not None)
         chores = Housekeeping(retention,
                               cfg.store.maintenance_interval_min * 60.0, self.stop_event, health, cfg.store.path,
-                              store_fault=lambda: writer.fault)
+                              store_fault=lambda: writer.fault, reserve=reserve)
         status = StatusCache(store, sync, writer, lane.screener.warmup_left_s)
         lane.listeners.append(LaneOutputs(writer, signals, self.live, console=self.console))
         readers: List[ReaderThread] = [ReaderThread("thermal", thermal, events, self.stop_event)]

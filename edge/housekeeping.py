@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional
 
+from edge.disk_reserve import DiskReserve
 from edge.retention import Retention
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,8 @@ class Housekeeping(threading.Thread):
     def __init__(self, retention: Retention, interval_s: float, stop_event: threading.Event,
                  status_provider: Callable[[], Dict[str, Any]], db_path: str,
                  store_fault: Callable[[], Optional[str]] = lambda: None,
-                 first_run_delay_s: float = FIRST_RUN_DELAY_S, state_every_s: float = STATE_EVERY_S) -> None:
+                 first_run_delay_s: float = FIRST_RUN_DELAY_S, state_every_s: float = STATE_EVERY_S,
+                 reserve: Optional[DiskReserve] = None) -> None:
         super().__init__(name="housekeeping", daemon=True)
         self.retention = retention
         self.interval_s = interval_s
@@ -46,6 +48,7 @@ class Housekeeping(threading.Thread):
         self.first_run_delay_s = first_run_delay_s
         self.state_every_s = state_every_s
         self.store_fault = store_fault
+        self.reserve = reserve
         self._last_squeeze = -SQUEEZE_EVERY_S
         # Totals since start, for health and the state file.
         self.totals: "collections.Counter[str]" = collections.Counter()
@@ -61,13 +64,22 @@ class Housekeeping(threading.Thread):
             if time.monotonic() >= next_retention:
                 self.run_retention()
                 next_retention = time.monotonic() + self.interval_s
-            elif self._disk_full() and time.monotonic() - self._last_squeeze >= SQUEEZE_EVERY_S:
+            elif self._room_wanted() and time.monotonic() - self._last_squeeze >= SQUEEZE_EVERY_S:
                 self._last_squeeze = time.monotonic()
+                if self.reserve is not None:
+                    self.reserve.release()  # room for the deletes themselves (the WAL grows first)
+                    self.reserve.room_wanted = False
                 log.warning("disk full: dropping the oldest synced passages to make room")
                 self.run_retention(squeeze=True)
+            elif self.reserve is not None and not self._disk_full():
+                self.reserve.ensure()
             self.write_state()
             self.stop_event.wait(min(self.state_every_s, max(0.0, next_retention - time.monotonic())))
         self.write_state(stopped=True)
+
+    def _room_wanted(self) -> bool:
+        """The store cannot write for a full disk, or it wrote only thanks to the reserve."""
+        return self._disk_full() or (self.reserve is not None and self.reserve.room_wanted)
 
     def _disk_full(self) -> bool:
         fault = self.store_fault()

@@ -13,6 +13,7 @@ import os
 import sqlite3
 from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
 
+from edge.disk_reserve import disk_full
 from edge.private_file import make_private
 from edge.roster import Person, Roster, RosterError, snapshot_persons
 
@@ -131,7 +132,15 @@ def gate_roster(db_path: str, roster_file: Optional[str], site: str = "") -> Tup
     publishing after editing the file, makes the newest one win. A malformed file raises
     RosterError; the caller decides whether to fall back to the stored roster.
     """
-    stored = load(db_path) if os.path.exists(db_path) else Roster.empty()
+    try:
+        stored = load(db_path) if os.path.exists(db_path) else Roster.empty()
+    except sqlite3.OperationalError as exc:
+        if not disk_full(db_path, exc):  # (a folder, a damaged file: edge.store_errors says what to do)
+            raise
+        # A full disk: the roster file still serves, and the daemon can start and screen.
+        log.error("cannot read the stored roster in %s (%s): deciding from %s until it can be read", db_path, exc,
+                  roster_file or "no roster")
+        stored = Roster.empty()
     if roster_file:
         from_file = Roster.from_csv(roster_file, site=site)
         if not stored.version or int(from_file.version) > int(stored.version):

@@ -36,6 +36,7 @@ class RosterWatch(threading.Thread):
         self.poll_s = poll_s
         self._lock = threading.Lock()
         self._poked = threading.Event()
+        self._read_error = ""
         # Taken before the daemon loads its first roster: a change in between means one
         # reload too many, never one missed.
         self._seen: Sources = (self._stored(None), self._file())
@@ -81,10 +82,14 @@ class RosterWatch(threading.Thread):
         if not os.path.exists(self.db_path):
             return None
         try:
-            return roster_store.current_version(self.db_path)
-        except (sqlite3.Error, RosterError) as exc:  # locked for long, or a newer schema: look again later
-            log.warning("cannot read the stored roster version: %s", exc)
+            version = roster_store.current_version(self.db_path)
+        except (sqlite3.Error, RosterError) as exc:  # locked for long, a full disk, a newer schema: look again later
+            if str(exc) != self._read_error:  # once, not every 5 s for as long as it lasts
+                log.warning("cannot read the stored roster version: %s", exc)
+            self._read_error = str(exc)
             return before
+        self._read_error = ""
+        return version
 
     def _file(self) -> FileState:
         if not self.roster_file:

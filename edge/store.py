@@ -121,6 +121,10 @@ class Store:
                 self._conn = None
 
     @property
+    def is_open(self) -> bool:
+        return self._conn is not None
+
+    @property
     def conn(self) -> sqlite3.Connection:
         if self._conn is None:
             raise RuntimeError("store is not open")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import sqlite3
 
+from edge.disk_reserve import disk_full
+
 
 class StoreUnusable(Exception):
     """str() is the technician message (path, SQLite's reason, what to do)."""
@@ -27,6 +29,8 @@ def unusable(path: str, exc: BaseException, key: str = "store.path", user: str =
     elif isinstance(exc, sqlite3.DatabaseError) and ("not a database" in reason or "malformed" in reason):
         hint = ("the file is damaged: move it aside (keep it for recovery) and start again with a new one"
                 " (its passage numbers start at 1 again; the school's collector keeps clashing ones apart)")
+    elif disk_full(path, exc):
+        hint = "the disk is full: free some space (a running gate keeps its records in memory meanwhile)"
     else:
         hint = "check the disk, the folder and the file's owner"
     return StoreUnusable(f"{path}: cannot use the database ({reason}): {hint}")

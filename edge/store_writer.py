@@ -9,9 +9,11 @@ import collections
 import logging
 import sqlite3
 import threading
-from typing import Deque, NamedTuple, Optional, Tuple, Union
+from typing import Callable, Deque, NamedTuple, Optional, Tuple, Union
 
+from edge.disk_reserve import disk_full
 from edge.record import PassageRecord
+from edge.store_errors import StoreUnusable
 from edge.verdict import Verdict
 
 log = logging.getLogger(__name__)
@@ -41,9 +43,12 @@ REMEMBER_FEVERS = 64
 
 
 class StoreWriter(threading.Thread):
-    def __init__(self, store: object) -> None:
+    def __init__(self, store: object, on_disk_full: Callable[[], int] = lambda: 0) -> None:
+        """``on_disk_full()``: make room (edge.disk_reserve); the bytes it freed. The store
+        may be closed still (the disk was full at start): the writer opens it when it can."""
         super().__init__(name="store-writer", daemon=True)
         self.store = store
+        self.on_disk_full = on_disk_full
         self._pending: Deque[Union[PassageRecord, Reading, Ack]] = collections.deque()
         # id(record) -> (record, seq). The record is held so its id cannot be reused by a
         # newer record while it is remembered (a reading would land on another passage).
@@ -99,12 +104,18 @@ class StoreWriter(threading.Thread):
                     return
                 item = self._pending[0]
             try:
+                if not self.store.is_open:  # type: ignore[attr-defined]
+                    self.store.open()  # type: ignore[attr-defined]
                 seq = self._write(item)
             except Exception as exc:  # disk full, I/O error, a corrupt file ("malformed"), a bug: never die silently
+                full = disk_full(self.store.path, exc.__cause__ or exc)  # type: ignore[attr-defined]
+                if full and self.on_disk_full():
+                    continue  # room made: at once again
                 if self.fault is None:
                     log.error("cannot write passage, keeping it queued and retrying: %s", exc,
-                              exc_info=not isinstance(exc, (sqlite3.Error, OSError)))
-                self.fault = f"{type(exc).__name__}: {exc}" if not isinstance(exc, OSError) else str(exc)
+                              exc_info=not isinstance(exc, (sqlite3.Error, OSError, StoreUnusable)))
+                reason = f"{type(exc).__name__}: {exc}" if not isinstance(exc, (OSError, StoreUnusable)) else str(exc)
+                self.fault = f"disk full: {reason}" if full and "full" not in reason else reason
                 with self._cond:
                     if self._stopping:
                         return

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import ssl
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
@@ -29,6 +29,15 @@ def make_client(settings: MqttSettings, client_id: str) -> mqtt.Client:
         password = read_secret(settings.password) if settings.password is not None else None
         client.username_pw_set(settings.username, password)
     return client
+
+
+def wire(client: mqtt.Client, handler: Any, will_topic: str, will_payload: str, inflight: int) -> None:
+    """The sync service's last will, in-flight window and callbacks (``handler._on_connect``,
+    ``_on_disconnect``, ``_on_publish``, ``_on_message``)."""
+    client.will_set(will_topic, will_payload, qos=1, retain=True)
+    client.max_inflight_messages_set(inflight)
+    client.on_connect, client.on_disconnect = handler._on_connect, handler._on_disconnect
+    client.on_publish, client.on_message = handler._on_publish, handler._on_message
 
 
 def connect_properties(settings: MqttSettings) -> Optional[Properties]:

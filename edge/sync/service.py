@@ -49,9 +49,7 @@ class SyncService:
         if settings.mqtt is None:
             raise ValueError("SyncService needs an mqtt section")
         self.cfg: MqttSettings = settings.mqtt
-        self.device = settings.device
-        self.store_path = store_path
-        self.status_provider = status_provider
+        self.device, self.store_path, self.status_provider = settings.device, store_path, status_provider
         p, site, dev = self.cfg.topic_prefix, self.device.site, self.device.id
         self.t_passages, self.t_alerts = topics.passages(p, site, dev), topics.alerts(p, site, dev)
         self.t_status, self.t_health = topics.status(p, site, dev), topics.health(p, site, dev)
@@ -92,19 +90,25 @@ class SyncService:
 
     # --- thread ------------------------------------------------------------------------
     def _run(self) -> None:
-        self._outbox = self._open_outbox(self.store_path)
         try:
             while not self._stop.is_set():
                 try:
+                    if self._outbox is None:  # (a full disk at start: the database may not open yet)
+                        self._outbox = self._open_outbox(self.store_path)
                     self._step()
                 except Exception as exc:  # (a TypeError from a callback once ended the thread)
                     # Never let one bad turn end delivery: drop the link and start over.
-                    log.exception("sync step failed, reconnecting: %s", type(exc).__name__)
+                    if self._outbox is None:  # one line per cause, not a traceback a minute
+                        self._connect_failed(f"cannot open the outbox in {self.store_path}: {exc}")
+                    else:
+                        log.exception("sync step failed, reconnecting: %s", type(exc).__name__)
                     self._drop_connection("error")
                     self._next_attempt = time.monotonic() + self._backoff.next_delay()
+                    self._stop.wait(0.0 if self._outbox is not None else self._next_attempt - time.monotonic())
             self._shutdown()
         finally:
-            self._outbox.close()
+            if self._outbox is not None:
+                self._outbox.close()
 
     def _step(self) -> None:
         now = time.monotonic()
@@ -136,12 +140,7 @@ class SyncService:
         except (SecretError, OSError) as exc:  # the password file, or the TLS files tls_set reads now
             return self._connect_failed(f"cannot read the broker password or TLS files (tls_ca {self.cfg.tls_ca}, "
                                         f"tls_cert {self.cfg.tls_cert}, tls_key {self.cfg.tls_key}): {exc}")
-        client.will_set(self.t_status, topics.STATUS_OFFLINE, qos=1, retain=True)
-        client.max_inflight_messages_set(self.cfg.inflight + 2)
-        client.on_connect = self._on_connect
-        client.on_disconnect = self._on_disconnect
-        client.on_publish = self._on_publish
-        client.on_message = self._on_message
+        mqttc.wire(client, self, self.t_status, topics.STATUS_OFFLINE, self.cfg.inflight + 2)
         try:
             mqttc.connect(client, self.cfg)
         except ssl.SSLError as exc:
@@ -156,8 +155,8 @@ class SyncService:
         self.counters["connect_failures"] += 1
         delay = self._backoff.next_delay()
         if reason != self.last_error:
-            buffered = self._outbox.stats()["count"] if self._outbox is not None else -1
-            log.warning("%s; keeping %d records buffered, retrying in %.2f s", reason, buffered, delay)
+            buffered = self._outbox.stats()["count"] if self._outbox is not None else "the"
+            log.warning("%s; keeping %s records buffered, retrying in %.2f s", reason, buffered, delay)
         self.last_error = reason
         return delay
 
