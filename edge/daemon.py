@@ -11,7 +11,7 @@ from typing import List, Optional, Tuple
 from drivers.base import BuildContext, CardReader, Light, ThermalSource
 from drivers.registry import build
 from edge.assembly import build_lane, load_gate_roster
-from edge.clock import SystemClock
+from edge.clock import SystemClock, kernel_clock_synchronized
 from edge.disk_reserve import DiskReserve, open_with_reserve
 from edge.events import DeviceStatus, GuardInput, RosterUpdate
 from edge.housekeeping import Housekeeping
@@ -92,7 +92,7 @@ class Daemon:
             DeviceStatus(time.monotonic(), "light", state, detail), timeout=1.0)
         writer = StoreWriter(store, on_disk_full=reserve.release)
         if opened and not self.headless:  # (headless, no one could acknowledge them)
-            self.live.fevers = reopen_fevers(store, lane.roster, writer, time.time())
+            self.live.fevers = reopen_fevers(store, lane.roster, writer, time.time(), kernel_clock_synchronized())
             if self.live.fevers:
                 signals.show(Verdict.FEVER)
         health = lambda: self._health(lane, readers, writer, chores, sync)  # noqa: E731 - late-bound

@@ -35,9 +35,18 @@ def record_from_stored(wall: float, data: Dict[str, Any]) -> PassageRecord:
         measurement=dict(data.get("measurement") or {}), policy=dict(data.get("policy") or {}))
 
 
-def reopen(store: Store, roster: Optional[Roster], writer: StoreWriter, now_wall: float) -> Tuple[Shown, ...]:
+def reopen(store: Store, roster: Optional[Roster], writer: StoreWriter, now_wall: float,
+           clock_ok: bool) -> Tuple[Shown, ...]:
     """The open fevers to put back on screen, oldest first; the writer learns their seqs so
-    the guard's ack and typed reading reach the right passage."""
+    the guard's ack and typed reading reach the right passage. ``clock_ok``: the wall clock
+    is synchronized. A Pi starts on the date it last saved (no RTC): after a weekend off,
+    Friday evening's fever would look minutes old on Monday morning, so without a
+    synchronized clock nothing is shown again."""
+    if not clock_ok:
+        if store.open_fevers(0.0, 1):
+            log.warning("clock not synchronized: fevers left open before the restart are not shown again"
+                        " (their age cannot be told)")
+        return ()
     shown, seqs = [], []
     for seq, wall, data in store.open_fevers(now_wall - REOPEN_S, KEEP):
         record = record_from_stored(wall, data)
