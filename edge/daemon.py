@@ -11,7 +11,7 @@ from typing import List, Optional, Tuple
 from drivers.base import BuildContext, CardReader, Light, ThermalSource
 from drivers.registry import build
 from edge.assembly import build_lane, load_gate_roster
-from edge.clock import SystemClock, kernel_clock_synchronized
+from edge.clock import SystemClock, kernel_clock_synchronized, local_time_in
 from edge.disk_reserve import DiskReserve, open_with_reserve
 from edge.events import DeviceStatus, GuardInput, RosterUpdate
 from edge.housekeeping import Housekeeping
@@ -78,8 +78,10 @@ class Daemon:
         reserve = DiskReserve(cfg.store.path)
         opened = open_with_reserve(store.open, store.path, reserve)  # False: a full disk, the writer retries
         events: "queue.Queue[object]" = queue.Queue(maxsize=EVENT_QUEUE)
+        local_time = local_time_in(cfg.device.timezone)
         if opened:
             self.live.counts = _live_counts(store.counts_today())
+            self.live.counts_day = local_time(time.time()).date().isoformat()
         roster_watch = RosterWatch(cfg.store.path, cfg.policy.roster_file,
                                    lambda: self._roster_to_lane(events, lane), self.stop_event)
         lane = build_lane(cfg, thermal.accuracy, SystemClock(), load_gate_roster(cfg), card is not None,
@@ -105,7 +107,7 @@ class Daemon:
                               cfg.store.maintenance_interval_min * 60.0, self.stop_event, health, cfg.store.path,
                               store_fault=lambda: writer.fault, reserve=reserve)
         status = StatusCache(store, sync, writer, lane.screener.warmup_left_s)
-        lane.listeners.append(LaneOutputs(writer, signals, self.live, console=self.console))
+        lane.listeners.append(LaneOutputs(writer, signals, self.live, console=self.console, local_time=local_time))
         readers: List[ReaderThread] = [ReaderThread("thermal", thermal, events, self.stop_event)]
         if card is not None:
             readers.append(ReaderThread("card", card, events, self.stop_event))
@@ -127,7 +129,8 @@ class Daemon:
             threading.Timer(self.run_for, self.stop_event.set).start()
         try:
             on_action = _GuardActions(events, writer).handle
-            if self.headless or not run_screen(cfg.display, self.live, on_action, self.stop_event, status.screen_extras):
+            if self.headless or not run_screen(cfg.display, self.live, on_action, self.stop_event, status.screen_extras,
+                                               local_time):
                 self.stop_event.wait()
         finally:
             notifier.stopping()

@@ -7,7 +7,7 @@ import datetime
 import logging
 import threading
 import time
-from typing import Dict, Optional, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 from drivers.base import DeviceState, ThermalFrame
 from edge.events import GuardInput
@@ -45,6 +45,7 @@ class LiveState:
         self.behind: Tuple[Shown, ...] = ()
         self.devices: Dict[str, DeviceState] = {}
         self.counts: Dict[str, int] = {"passages": 0, "fever": 0, "deny": 0}
+        self.counts_day: Optional[str] = None  # the local date the counts are of (None: not known)
         self.changed = threading.Event()
 
     @property
@@ -56,13 +57,31 @@ class LiveState:
         return bool(self.fevers)
 
 
+#: How often an idle gate looks whether midnight has passed (its counts are today's).
+DAY_CHECK_S = 30.0
+ZERO_COUNTS = {"passages": 0, "fever": 0, "deny": 0}
+
+
 class LaneOutputs:
     def __init__(self, writer: Optional[StoreWriter], signals: Optional[SignalController], live: LiveState,
-                 console: bool = False) -> None:
+                 console: bool = False,
+                 local_time: Callable[[float], datetime.datetime] = datetime.datetime.fromtimestamp) -> None:
+        """``local_time(wall)``: in the gate's time zone (device.timezone): the day the
+        status bar counts, and the time in log and console lines."""
         self.writer = writer
         self.signals = signals
         self.live = live
         self.console = console
+        self.local_time = local_time
+        self._day_checked = -DAY_CHECK_S
+
+    def _roll_day(self, wall: float) -> None:
+        """Today's counts start from zero at local midnight."""
+        day = self.local_time(wall).date().isoformat()
+        if self.live.counts_day != day:
+            if self.live.counts_day is not None:
+                self.live.counts = dict(ZERO_COUNTS)
+            self.live.counts_day = day
 
     def on_passage(self, record: PassageRecord, person: Optional[Person]) -> None:
         if self.writer is not None:
@@ -71,6 +90,7 @@ class LaneOutputs:
             self.signals.show(record.verdict)
         live = self.live
         live.passage = (record, person)
+        self._roll_day(record.wall)
         counts = dict(live.counts)
         counts["passages"] += 1
         if record.verdict.value in counts:
@@ -85,13 +105,16 @@ class LaneOutputs:
             live.behind = (live.behind + ((record, person),))[-BEHIND_KEEP:]
         live.changed.set()
         if self.console:
-            print(format_passage(record), flush=True)
+            print(format_passage(record, local_time=self.local_time), flush=True)
         # The journal outlives store.retention_days and is readable by the adm group: no
         # person, card or temperature in it (the store and the screen have them).
-        log.info("passage %s", format_passage(record, identify=False))
+        log.info("passage %s", format_passage(record, identify=False, local_time=self.local_time))
 
     def on_frame(self, frame: ThermalFrame, analysis: FrameAnalysis) -> None:
         self.live.frame, self.live.analysis = frame, analysis
+        if frame.t - self._day_checked >= DAY_CHECK_S:  # (frames come all day, people may not)
+            self._day_checked = frame.t
+            self._roll_day(time.time())
 
     def on_devices(self, states: Dict[str, DeviceState]) -> None:
         self.live.devices = dict(states)
@@ -114,10 +137,11 @@ class LaneOutputs:
         self.live.changed.set()
 
 
-def format_passage(record: PassageRecord, identify: bool = True) -> str:
+def format_passage(record: PassageRecord, identify: bool = True,
+                   local_time: Callable[[float], datetime.datetime] = datetime.datetime.fromtimestamp) -> str:
     """One human line: local time, person, temperature, verdict, reasons (``identify``
     False: time, verdict and reasons only)."""
-    when = datetime.datetime.fromtimestamp(record.wall).strftime("%H:%M:%S")
+    when = local_time(record.wall).strftime("%H:%M:%S")
     reasons = f" ({', '.join(record.reasons)})" if record.reasons else ""
     if not identify:
         return f"{when} {record.verdict.value.upper()}{reasons}"

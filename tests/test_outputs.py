@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 
+import numpy as np
 import pytest
 from sync_producer import make_record
 
@@ -132,3 +133,29 @@ def test_a_stored_thermometer_reading_is_shown_as_typed(value: float, shown: str
     view = dataclasses.replace(canned_view("fever"), secondary=SecondaryCheck(value_c=value))
     texts = [t for _r, _b, t in make_renderer("en", "800x480").render_layers(view).boxes]
     assert any(t.startswith("Thermometer ") and shown in t for t in texts), texts
+
+
+def test_the_status_bar_counts_start_from_zero_at_the_gates_midnight() -> None:
+    """Months of uptime: 'today's counts' are today's, by device.timezone, even when no
+    one passes after midnight; and the log time is the gate's, not the system's."""
+    from edge.clock import local_time_in
+    from edge.outputs import format_passage
+
+    shanghai = local_time_in("Asia/Shanghai")
+    live = LiveState()
+    outputs = LaneOutputs(None, None, live, local_time=shanghai)
+    evening = 1_772_460_000.0  # 2026-03-02 22:00 in Shanghai (14:00 UTC)
+    for i, verdict in enumerate((Verdict.PASS, Verdict.FEVER, Verdict.DENY)):
+        outputs.on_passage(dataclasses.replace(make_record(i, verdict), wall=evening + i), None)
+    assert live.counts == {"passages": 3, "fever": 1, "deny": 1} and live.counts_day == "2026-03-02"
+    outputs.on_passage(dataclasses.replace(make_record(9), wall=evening + 2.5 * 3600), None)  # 00:30 next day
+    assert live.counts == {"passages": 1, "fever": 0, "deny": 0} and live.counts_day == "2026-03-03"
+    assert format_passage(make_record(1), local_time=shanghai).split()[0] == shanghai(make_record(1).wall).strftime(
+        "%H:%M:%S")
+    # No passage after midnight: a frame now and then is enough to roll the day.
+    from drivers.base import ThermalFrame
+
+    live.counts_day = "2000-01-01"
+    frame = ThermalFrame(t=1e6, celsius=np.zeros((24, 32), np.float32))
+    outputs.on_frame(frame, None)
+    assert live.counts == {"passages": 0, "fever": 0, "deny": 0} and live.counts_day != "2000-01-01"

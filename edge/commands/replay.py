@@ -18,6 +18,7 @@ def register(sub: "argparse._SubParsersAction") -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from edge.clock import local_time_in
     from edge.outputs import format_passage
     from edge.replay import run_recording
     from edge.settings.files import START_CHECKS
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
                 "calibration": record.measurement.get("calibration_version"),
             }, ensure_ascii=False))
         else:
-            print(format_passage(record))
+            print(format_passage(record, local_time=local_time_in(config.device.timezone)))
     return 0
 
 

@@ -11,7 +11,9 @@ keyword arguments for ViewBuilder.build (sync, backlog, warmup_min, flags).
 """
 from __future__ import annotations
 
+import datetime
 import threading
+import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
 from edge.screen.keypad import GuardAction, Keypad
@@ -27,11 +29,15 @@ if TYPE_CHECKING:
 
 def run_screen(display: DisplaySettings, live: "LiveState",
                on_action: Callable[[GuardAction, Optional["PassageRecord"]], Optional[bool]], stop: threading.Event,
-               extras: Optional[Callable[[], Dict[str, Any]]] = None) -> bool:
+               extras: Optional[Callable[[], Dict[str, Any]]] = None,
+               local_time: Callable[[float], datetime.datetime] = datetime.datetime.fromtimestamp) -> bool:
+    """``local_time(wall)``: the gate's own time zone (device.timezone) for the status-bar
+    clock, not the system's, which a Pi image often leaves at UTC or London."""
     renderer = renderer_from_settings(display)
     # The closure reads ``builder`` when a key arrives, after it is assigned below.
     keypad = Keypad(lambda action: on_action(action, builder.shown_record))
-    builder = ViewBuilder(keypad, hold_s=display.verdict_hold_s)
+    builder = ViewBuilder(keypad, hold_s=display.verdict_hold_s,
+                          wall_clock=lambda: local_time(time.time()).strftime("%H:%M:%S"))
 
     def view():
         return builder.build(live, **(extras() if extras is not None else {}))
