@@ -19,8 +19,9 @@ import shutil
 import sqlite3
 import time
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Callable, Optional, Tuple
 
+from edge.clock import kernel_clock_synchronized
 from edge.sqlite_tx import immediate
 from edge.store import ALERT_VERDICTS, connect
 
@@ -68,19 +69,29 @@ def used_bytes(conn: sqlite3.Connection) -> Tuple[int, int]:
     return (pages - free) * page_size, free * page_size
 
 
-def _older_than(conn: sqlite3.Connection, cutoff: float) -> str:
+def _older_than(conn: sqlite3.Connection, cutoff: float, clock_ok_now: bool) -> str:
     """SQL condition: passages made before ``cutoff`` for certain. A passage's wall time counts
     only when the clock was synchronized: before NTP a Pi's date is its last shutdown's, weeks
     behind, and NTP then makes such a passage look weeks old within the hour. Those go once a
-    passage made after them (a higher seq) with a synchronized clock is past the cutoff."""
+    passage made after them (a higher seq) with a synchronized clock is past the cutoff.
+
+    ``clock_ok_now`` False: this clock is not synchronized either (a gate that never reaches
+    an NTP server). Then ``cutoff`` is on the same timeline as the unsynchronized dates, one
+    that only falls behind (it stands still while the Pi is off), so a passage dated before
+    it is older still: it goes too, or such a gate would keep health data forever."""
     bound = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM passages WHERE clock_ok = 1 AND wall < ?",
                          (cutoff,)).fetchone()[0]
-    return f"(clock_ok = 1 AND wall < {float(cutoff)!r} OR seq < {int(bound)})"
+    dated = "wall" if not clock_ok_now else "clock_ok = 1 AND wall"
+    return f"({dated} < {float(cutoff)!r} OR seq < {int(bound)})"
+
+
+#: The newest starts kept in the boots table (when each boot id began, for diagnosis).
+BOOTS_KEPT = 1000
 
 
 class Retention:
     def __init__(self, path: str, retention_days: float, max_db_bytes: int, batch: int = BATCH,
-                 sends: bool = True) -> None:
+                 sends: bool = True, clock_synchronized: Callable[[], bool] = kernel_clock_synchronized) -> None:
         """``sends`` False: the gate has no broker (no ``mqtt:`` section), its records never
         leave it, so passages are purged by age alone; waiting for a sync would keep them forever."""
         self.path = path
@@ -88,6 +99,7 @@ class Retention:
         self.retention_s = retention_days * 86400.0
         self.max_db_bytes = max_db_bytes
         self.batch = batch
+        self.clock_synchronized = clock_synchronized
 
     def run(self, now: Optional[float] = None, squeeze: bool = False) -> RetentionReport:
         """One pass. `squeeze`: the disk is full below the cap, so make room as if the cap
@@ -95,8 +107,11 @@ class Retention:
         report = RetentionReport()
         conn = connect(self.path, "FULL")  # its own, short-lived: no lock outlives a run
         try:
-            old = _older_than(conn, (time.time() if now is None else now) - self.retention_s)
+            old = _older_than(conn, (time.time() if now is None else now) - self.retention_s,
+                              self.clock_synchronized())
             report.purged_old = self._delete_where(conn, f"{old} AND {_SYNCED}" if self.sends else old)
+            with immediate(conn):  # a row per start, read by no one: a crash loop adds thousands a day
+                conn.execute("DELETE FROM boots WHERE rowid <= (SELECT MAX(rowid) FROM boots) - ?", (BOOTS_KEPT,))
             cap = self.max_db_bytes
             if squeeze:
                 cap = min(cap, int(used_bytes(conn)[0] * SQUEEZE))

@@ -113,19 +113,39 @@ def test_passages_made_before_the_clock_was_synchronized_are_not_aged_by_their_s
     """A Pi boots with its last shutdown's date: passages stamped weeks in the past, then NTP.
     They are not 'older than 30 days' an hour later; they go once a passage made after them
     with a synchronized clock is past the cutoff."""
-    path = str(tmp_path / "stale.db")
+    path = str(tmp_path / "stale.db")  # (this gate's clock is synchronized now)
     _build(path, 200, 1)
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("UPDATE passages SET clock_ok = 0, wall = ? WHERE seq > 100", (NOW - 40 * DAY,))  # today's, stale date
     conn.execute("UPDATE passages SET wall = ? WHERE seq <= 100", (NOW - 50 * DAY,))  # synced, 50 days old
-    report = Retention(path, retention_days=30, max_db_bytes=10 << 30, sends=False).run(now=NOW)
+    report = Retention(path, retention_days=30, max_db_bytes=10 << 30, sends=False,
+                       clock_synchronized=lambda: True).run(now=NOW)
     assert report.purged_old == 100
     assert conn.execute("SELECT MIN(seq), COUNT(*) FROM passages").fetchone() == (101, 100)
     # Later, a synchronized passage (seq 201) is itself 31 days old: everything before it is too.
     conn.execute("INSERT INTO passages (seq, boot_id, wall, wall_iso, day, mono, clock_ok, verdict, reasons, record)"
                  " VALUES (201, 'b', ?, '', '', 0, 1, 'pass', '[]', '{}')", (NOW - 31 * DAY,))
-    report = Retention(path, retention_days=30, max_db_bytes=10 << 30, sends=False).run(now=NOW)
+    report = Retention(path, retention_days=30, max_db_bytes=10 << 30, sends=False,
+                       clock_synchronized=lambda: True).run(now=NOW)
     assert report.purged_old == 101 and conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0] == 0
+    _healthy(conn)
+
+
+def test_a_gate_that_never_synchronizes_its_clock_still_purges_by_age(tmp_path):
+    """No NTP server in reach (an offline gate, a firewall): every passage has clock_ok 0.
+    Its clock only falls behind, so a passage dated before the cutoff on that same clock is
+    older still; without this such a gate kept health data forever."""
+    path = str(tmp_path / "offline.db")
+    _build(path, 200, 1)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("UPDATE passages SET clock_ok = 0, wall = ? WHERE seq <= 100", (NOW - 60 * DAY,))
+    conn.execute("UPDATE passages SET clock_ok = 0, wall = ? WHERE seq > 100", (NOW - 1 * DAY,))
+    synced_now = Retention(path, retention_days=30, max_db_bytes=10 << 30, sends=False,
+                           clock_synchronized=lambda: True)
+    assert synced_now.run(now=NOW).purged_old == 0  # NTP just came: those dates may be weeks behind
+    never = Retention(path, retention_days=30, max_db_bytes=10 << 30, sends=False, clock_synchronized=lambda: False)
+    assert never.run(now=NOW).purged_old == 100
+    assert conn.execute("SELECT MIN(seq), COUNT(*) FROM passages").fetchone() == (101, 100)
     _healthy(conn)
 
 
@@ -251,3 +271,16 @@ def test_a_purged_passage_leaves_no_trace_in_the_database_file(tmp_path):
     data = b"".join(Path(p).read_bytes() for p in (path, path + "-wal") if os.path.exists(p))
     assert all(r.encode() in data for r in kept[:50])  # (the search finds records that are there)
     assert [r for r in purged if r.encode() in data] == []
+
+
+def test_the_boots_table_keeps_only_the_newest_starts(tmp_path):
+    """A row per start: a crash loop under systemd adds 17,000 a day, counted in the cap."""
+    from edge.retention import BOOTS_KEPT
+
+    path = str(tmp_path / "gate.db")
+    Store(path, DeviceSettings(id="g1", site="s1")).open().close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)"
+                 " INSERT INTO boots (boot_id, started_wall) SELECT 'b' || i, i FROM n")
+    Retention(path, retention_days=30, max_db_bytes=10 << 30).run(now=NOW)
+    assert conn.execute("SELECT COUNT(*), MAX(started_wall) FROM boots").fetchone() == (BOOTS_KEPT, 5000)
