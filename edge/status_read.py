@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Dict, Optional
 from zoneinfo import ZoneInfo
 
-from edge.housekeeping import STATE_EVERY_S, state_path
+from edge.housekeeping import STATE_EVERY_S, state_candidates
 from edge.store import backlog_stats
 from edge.store_schema import SCHEMA_VERSION
 
@@ -89,13 +89,20 @@ def read_database(path: str, timezone: str, now: Optional[float] = None) -> Dict
 
 def read_state(db_path: str, now: Optional[float] = None) -> Dict[str, Any]:
     """The daemon's last state file, with its age and whether the daemon looks alive."""
-    path = state_path(db_path)
-    try:
-        body = json.loads(path.read_text())
-    except FileNotFoundError:
-        return {"daemon": "never ran (no state file)"}
-    except (OSError, ValueError) as exc:
-        return {"daemon": f"state file unreadable: {exc}"}
+    body, problem = None, "never ran (no state file)"
+    for path in state_candidates(db_path):
+        try:
+            found = json.loads(path.read_text())
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError) as exc:
+            problem = f"state file unreadable: {exc}"
+            continue
+        if isinstance(found, dict) and found.get("db", str(Path(db_path).resolve())) == str(Path(db_path).resolve()):
+            body = found  # (another gate's file in the runtime directory is skipped)
+            break
+    if body is None:
+        return {"daemon": problem}
     age = max(0.0, (time.time() if now is None else now) - float(body.get("ts", 0)))
     if body.get("stopped"):
         daemon = f"stopped {age:.0f} s ago"

@@ -88,6 +88,30 @@ def test_state_file_round_trip_and_staleness(tmp_path):
     assert read_state(db)["daemon"].startswith("stopped")
 
 
+def test_under_systemd_the_state_file_is_on_tmpfs_and_status_finds_it(tmp_path, monkeypatch):
+    """The daemon (RUNTIME_DIRECTORY set by the unit) writes status.json to its runtime
+    directory, not the SD card; a technician's shell (no such variable) still finds it,
+    and skips another gate's file there."""
+    import edge.housekeeping
+
+    runtime, data = tmp_path / "run", tmp_path / "data"
+    runtime.mkdir()
+    data.mkdir()
+    db = str(data / "gate.db")
+    Store(db, DeviceSettings(id="g1")).open().close()
+    monkeypatch.setattr(edge.housekeeping, "RUNTIME_DIR", str(runtime))
+    monkeypatch.setenv("RUNTIME_DIRECTORY", str(runtime))
+    Housekeeping(Retention(db, 30, 1 << 30), 3600, threading.Event(), lambda: {"devices": {"thermal": "ok"}},
+                 db).write_state()
+    assert (runtime / "status.json").exists() and not (data / "status.json").exists()
+    monkeypatch.delenv("RUNTIME_DIRECTORY")
+    state = read_state(db)
+    assert state["daemon"] == "running" and state["health"]["devices"] == {"thermal": "ok"}
+    other = str(tmp_path / "other.db")
+    Store(other, DeviceSettings(id="g2")).open().close()
+    assert read_state(other)["daemon"] == "never ran (no state file)"
+
+
 def test_retention_failure_is_counted_and_the_thread_goes_on(tmp_path):
     db = tmp_path / "gate.db"
     Store(str(db), DeviceSettings(id="g1")).open().close()
