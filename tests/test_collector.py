@@ -19,9 +19,9 @@ from edge.sync.service import SyncService
 def test_dedup_and_ledger_in_one_transaction(tmp_path):
     db = CollectorDB(str(tmp_path / "c.db"))
     rec = {"device": "g1", "seq": 1, "wall": "2026-03-02T07:40:00.000+08:00", "verdict": "fever", "person_id": "P1"}
-    assert len(db.ingest([rec, dict(rec, seq=2, verdict="pass")], alert=False)) == 2
-    assert db.ingest([rec], alert=True) == []  # a resend changes nothing, the ledger included
-    assert len(db.ingest([dict(rec, device="g2")], alert=False)) == 1  # same seq, other gate: a new record
+    assert len(db.ingest([rec, dict(rec, seq=2, verdict="pass")], alert=False).new) == 2
+    assert db.ingest([rec], alert=True) == ([], [])  # a resend changes nothing, the ledger included
+    assert len(db.ingest([dict(rec, device="g2")], alert=False).new) == 1  # same seq, other gate: a new record
     ledger = db.conn.execute("SELECT person_id, day, passages, fevers FROM ledger").fetchall()
     assert ledger == [("P1", "2026-03-02", 3, 2)]
     assert db.duplicates == 1 and db.count() == 3
@@ -37,12 +37,48 @@ def test_a_passage_number_used_again_by_a_replaced_gate_database_is_kept_not_dro
     old = {"device": "g1", "seq": 1, "boot": "b1", "wall": "2026-03-02T07:40:00.000+08:00", "verdict": "pass",
            "person_id": "P-old"}
     new = dict(old, boot="b2", wall="2026-03-09T07:41:00.000+08:00", person_id="P-new")
-    assert len(db.ingest([old], alert=False)) == 1
-    assert db.ingest([old], alert=False) == []  # a resend: a duplicate
-    assert db.ingest([new], alert=True) == [] and db.ingest([new], alert=True) == []  # (and its own resend)
-    assert db.duplicates == 2 and db.conflicts == 1
-    kept = db.conn.execute("SELECT device, seq, alert, record FROM conflicts").fetchall()
-    assert [(d, s, a, json.loads(r)["person_id"]) for d, s, a, r in kept] == [("g1", 1, 1, "P-new")]
+    assert len(db.ingest([old], alert=False).new) == 1
+    assert db.ingest([old], alert=False) == ([], [])  # a resend: a duplicate
+    assert db.ingest([new], alert=True) == ([], [new])
+    assert db.ingest([new], alert=True) == ([], [])  # (and its own resend)
+    # A clinical reading of the new database under a (device, seq, check) the old one used.
+    check = {"device": "g1", "seq": 1, "check": 1, "type": "secondary_check", "value_c": 36.6, "source": "keypad",
+             "wall": "2026-03-02T07:45:00.000+08:00"}
+    assert len(db.ingest([check], alert=False).new) == 1 and db.ingest([check], alert=False) == ([], [])
+    later = dict(check, value_c=38.9, wall="2026-03-09T07:46:00.000+08:00")
+    assert db.ingest([later], alert=False) == ([], [later])
+    assert db.duplicates == 3 and db.conflicts == 2
+    kept = db.conn.execute("SELECT device, seq, alert, record FROM conflicts ORDER BY id").fetchall()
+    assert [(d, s, a, json.loads(r).get("person_id") or json.loads(r)["value_c"]) for d, s, a, r in kept] == [
+        ("g1", 1, 1, "P-new"), ("g1", 1, 0, 38.9)]
+
+
+def test_a_fever_alert_under_a_used_passage_number_is_still_raised(mosquitto, tmp_path, caplog):
+    """A replaced gate database numbers from 1 again: its first fevers clash with old seqs.
+    Kept in conflicts, and the office still hears of them."""
+    import logging
+
+    import paho.mqtt.client as mqtt
+
+    caplog.set_level(logging.WARNING, logger="edge.sync.collector")
+    collector = started_collector(mosquitto.url, tmp_path / "c.db")
+    pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    pub.connect("127.0.0.1", mosquitto.port)
+    pub.loop_start()
+    try:
+        old = {"device": "g1", "seq": 7, "boot": "b1", "wall": "2026-03-02T07:40:00.000+08:00", "verdict": "pass"}
+        fever = dict(old, boot="b2", wall="2026-03-09T07:41:00.000+08:00", verdict="fever")
+        pub.publish("gate-edge/s1/g1/passages", json.dumps(old).encode(), qos=1).wait_for_publish(5)
+        wait_for(lambda: collector_seqs(collector) == [7], 10, "the old passage")
+        pub.publish("gate-edge/s1/g1/alerts", json.dumps(fever).encode(), qos=1).wait_for_publish(5)
+        wait_for(lambda: len(collector.alerts_seen) == 1, 10, "the fever alert")
+        assert collector.db.conflicts == 1
+        assert "FEVER alert from gate g1 at 2026-03-09T07:41:00.000+08:00 (passage g1:7, in the conflicts table)" \
+            in caplog.text
+    finally:
+        pub.loop_stop()
+        pub.disconnect()
+        collector.stop()
 
 
 def test_a_message_that_fails_in_an_unforeseen_way_is_kept_aside(mosquitto, tmp_path):

@@ -17,7 +17,7 @@ import os
 import socket
 import sqlite3
 import threading
-from typing import Any, Deque, Dict, List, Optional
+from typing import Any, Deque, Dict, Optional
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -25,7 +25,7 @@ from paho.mqtt.properties import Properties
 
 from edge.sync import topics
 from edge.sync.client import parse_broker_url
-from edge.sync.collector_db import CollectorDB
+from edge.sync.collector_db import CollectorDB, Ingested
 from edge.sync.payload import parse_message
 
 log = logging.getLogger(__name__)
@@ -102,14 +102,14 @@ class Collector:
         alert = msg.topic.endswith("/alerts")
         kept_before = self.db.malformed
         unusable: Optional[str] = None  # set when storing the message failed for a reason of its own
-        new: List[Dict[str, Any]] = []
+        done = Ingested([], [])
         while True:
             try:
                 records = parse_message(msg.payload) if unusable is None else None
                 if records is None:
                     self.db.keep_malformed(msg.topic, unusable or "not a passages or alerts message", msg.payload)
                 else:
-                    new = self.db.ingest(records, alert, msg.topic)
+                    done = self.db.ingest(records, alert, msg.topic)
                 break
             except sqlite3.Error as exc:
                 # Disk full, I/O error, a lock held too long: not acknowledged, so nothing is
@@ -129,9 +129,9 @@ class Collector:
                         self.db.malformed - kept_before, msg.topic, self.db.last_problem)
         client.ack(msg.mid, msg.qos)
         if alert:
-            for record in new:
+            for record in done.new + done.conflicts:
                 # The office learns of it at once; who and which temperature are in the database.
-                log.warning("collector: %s alert from gate %s at %s (passage %s:%s)",
+                log.warning("collector: %s alert from gate %s at %s (passage %s:%s%s)",
                             str(record.get("verdict")).upper(), record["device"], record.get("wall"),
-                            record["device"], record["seq"])
-            self.alerts_seen.extend(new)
+                            record["device"], record["seq"], "" if record in done.new else ", in the conflicts table")
+            self.alerts_seen.extend(done.new + done.conflicts)

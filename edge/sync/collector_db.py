@@ -12,7 +12,7 @@ import json
 import logging
 import sqlite3
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, NamedTuple, Optional
 
 import sqlite_utils
 
@@ -68,6 +68,13 @@ def record_problem(r: Dict[str, Any]) -> Optional[str]:
     return f"{', '.join(wrong)} not a string or number" if wrong else None
 
 
+class Ingested(NamedTuple):
+    """What one message added: records new to the tables, and records kept in `conflicts`
+    (an alert among them is still an alert the office must hear of)."""
+    new: List[Dict[str, Any]]
+    conflicts: List[Dict[str, Any]]
+
+
 def _text(r: Dict[str, Any]) -> str:
     return json.dumps(r, separators=(",", ":"))
 
@@ -85,13 +92,12 @@ class CollectorDB:
         self.conflicts = 0  # records kept in the conflicts table
         self.last_problem = ""
 
-    def ingest(self, records: List[Dict[str, Any]], alert: bool, topic: str = "") -> List[Dict[str, Any]]:
-        """Insert new records (one transaction); returns the ones that were new. A record
-        the tables cannot take goes into `malformed` in the same transaction, one that
-        conflicts with a stored record into `conflicts`."""
-        new: List[Dict[str, Any]] = []
+    def ingest(self, records: List[Dict[str, Any]], alert: bool, topic: str = "") -> Ingested:
+        """Insert new records (one transaction). A record the tables cannot take goes into
+        `malformed` in the same transaction, one that conflicts with a stored record into
+        `conflicts`; a resend changes nothing."""
+        done = Ingested([], [])
         bad: List[str] = []
-        conflicts = 0
         with immediate(self.conn):
             for r in records:
                 problem = record_problem(r)
@@ -99,14 +105,14 @@ class CollectorDB:
                     bad.append(problem)
                     self._keep(topic, problem, _text(r).encode("utf-8"))
                 elif self._one(r, alert):
-                    new.append(r)
+                    done.new.append(r)
                 elif self._conflict(r, alert):
-                    conflicts += 1
-        self.inserted += len(new)
-        self.conflicts += conflicts
-        self.duplicates += len(records) - len(new) - len(bad) - conflicts
+                    done.conflicts.append(r)
+        self.inserted += len(done.new)
+        self.conflicts += len(done.conflicts)
+        self.duplicates += len(records) - len(done.new) - len(bad) - len(done.conflicts)
         self._kept(bad)
-        return new
+        return done
 
     def keep_malformed(self, topic: str, reason: str, payload: bytes) -> None:
         """A message that is not a passages/alerts message at all, kept as it came."""
@@ -124,21 +130,26 @@ class CollectorDB:
             self.last_problem = problems[0]
 
     def _conflict(self, r: Dict[str, Any], alert: bool) -> bool:
-        """Not inserted: True when it is another passage under a used (device, seq), newly
-        kept in `conflicts`; False for a resend (of a stored or of a kept record)."""
-        if r.get("type") == "secondary_check":
-            return False
+        """Not inserted: True when it is another record under a used key (a passage's
+        (device, seq), a clinical reading's (device, seq, check)), newly kept in `conflicts`;
+        False for a resend (of a stored or of a kept record)."""
         text = _text(r)
-        stored = self.conn.execute("SELECT record FROM passages WHERE device=? AND seq=?",
-                                   (r["device"], r["seq"])).fetchone()
-        if stored is None or stored[0] == text or self.conn.execute(
-                "SELECT 1 FROM conflicts WHERE device=? AND seq=? AND record=?",
-                (r["device"], r["seq"], text)).fetchone() is not None:
+        if r.get("type") == "secondary_check":
+            stored = self.conn.execute(
+                "SELECT value_c, source, wall FROM secondary_checks WHERE device=? AND seq=? AND check_id=?",
+                (r["device"], r["seq"], r.get("check") or 0)).fetchone()
+            same = stored is None or stored == (r.get("value_c"), r.get("source"), str(r.get("wall", "")))
+        else:
+            stored = self.conn.execute("SELECT record FROM passages WHERE device=? AND seq=?",
+                                       (r["device"], r["seq"])).fetchone()
+            same = stored is None or stored[0] == text
+        if same or self.conn.execute("SELECT 1 FROM conflicts WHERE device=? AND seq=? AND record=?",
+                                     (r["device"], r["seq"], text)).fetchone() is not None:
             return False
         self.conn.execute("INSERT INTO conflicts (received, device, seq, alert, record) VALUES (?,?,?,?,?)",
                           (time.time(), r["device"], r["seq"], int(alert), text))
-        log.warning("collector: gate %s sent passage %s again with other content (its database was replaced?):"
-                    " kept in the conflicts table", r["device"], r["seq"])
+        log.warning("collector: gate %s sent %s %s again with other content (its database was replaced?):"
+                    " kept in the conflicts table", r["device"], r.get("type", "passage"), r["seq"])
         return True
 
     def _one(self, r: Dict[str, Any], alert: bool) -> int:
