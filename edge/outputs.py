@@ -75,13 +75,18 @@ class LaneOutputs:
         self.local_time = local_time
         self._day_checked = -DAY_CHECK_S
 
-    def _roll_day(self, wall: float) -> None:
-        """Today's counts start from zero at local midnight."""
+    def _roll_day(self, wall: float) -> bool:
+        """Today's counts start from zero at local midnight, and only ever move forward: a
+        passage decided after midnight but dated before it (the pairing window) is not
+        today's. False for such a passage."""
         day = self.local_time(wall).date().isoformat()
+        if self.live.counts_day is not None and day < self.live.counts_day:
+            return False
         if self.live.counts_day != day:
             if self.live.counts_day is not None:
                 self.live.counts = dict(ZERO_COUNTS)
             self.live.counts_day = day
+        return True
 
     def on_passage(self, record: PassageRecord, person: Optional[Person]) -> None:
         if self.writer is not None:
@@ -90,12 +95,12 @@ class LaneOutputs:
             self.signals.show(record.verdict)
         live = self.live
         live.passage = (record, person)
-        self._roll_day(record.wall)
-        counts = dict(live.counts)
-        counts["passages"] += 1
-        if record.verdict.value in counts:
-            counts[record.verdict.value] += 1
-        live.counts = counts
+        if self._roll_day(record.wall):
+            counts = dict(live.counts)
+            counts["passages"] += 1
+            if record.verdict.value in counts:
+                counts[record.verdict.value] += 1
+            live.counts = counts
         if record.verdict.value == "fever":
             # Bounded: a headless gate has no keypad to acknowledge them, for months. The
             # writer remembers as many fevers, so each kept one can still get its reading.
