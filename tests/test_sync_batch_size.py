@@ -6,7 +6,7 @@ import logging
 
 from sync_support import collector_seqs, filled_store, gate_config, started_collector, wait_for
 
-from edge.sync.batch_size import PACKET_OVERHEAD, STRIKES, BatchSize
+from edge.sync.batch_size import PACKET_OVERHEAD, REGROW_AFTER, STRIKES, BatchSize
 from edge.sync.payload import BATCH_HEAD_BYTES
 from edge.sync.service import SyncService
 
@@ -28,6 +28,15 @@ def test_the_same_batch_at_the_head_of_two_drops_halves_that_queue():
     assert sizes.records_bytes("check") == 16_384 - PACKET_OVERHEAD - BATCH_HEAD_BYTES
     sizes.connected(None)
     assert sizes.records_bytes("check") == full
+    # A flaky uplink, not a limit: after enough batches at the cut size it grows back.
+    for _ in range(REGROW_AFTER - 1):
+        sizes.acknowledged("passage", 100)
+    assert sizes.records_bytes("passage") == 37_000
+    sizes.acknowledged("passage", 100)
+    assert sizes.records_bytes("passage") == 2 * (37_000 + BATCH_HEAD_BYTES) - BATCH_HEAD_BYTES  # doubled
+    for _ in range(3 * REGROW_AFTER):
+        sizes.acknowledged("passage", 100)
+    assert sizes.records_bytes("passage") == full  # (never above mqtt.batch_bytes)
 
 
 def test_a_backlog_drains_through_a_broker_with_a_small_message_size_limit(mosquitto_factory, tmp_path, caplog):

@@ -7,6 +7,9 @@ the connection. The gate would then send the same batch again after every reconn
 never get past it, with only "disconnected" in the log. So when the connection drops twice
 in a row with the same batch the oldest unacknowledged (the broker acknowledges in order,
 so that is the one it stopped at), that queue's batches are halved, down to one record.
+A flaky uplink can do the same to a big slow batch, so after REGROW_AFTER batches
+acknowledged at a cut size the size doubles again, up to mqtt.batch_bytes: a real limit
+costs two reconnects every so often, a passing fault nothing for long.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ log = logging.getLogger(__name__)
 
 PACKET_OVERHEAD = 512  # fixed header, topic, packet id and properties of a PUBLISH, generously
 STRIKES = 2  # drops with the same batch oldest in flight before it counts as too large
+REGROW_AFTER = 100  # batches acknowledged at a cut size before it doubles again
 
 Sent = Tuple[str, int, int, int]  # (queue, first id, records, payload bytes) of a batch in flight
 
@@ -30,6 +34,7 @@ class BatchSize:
         self._announced: Optional[int] = None
         self._suspect: Optional[Tuple[str, int, int]] = None
         self._strikes = 0
+        self._acked: Dict[str, int] = dict.fromkeys(queues, 0)  # batches acknowledged since the last cut or growth
 
     def records_bytes(self, queue: str) -> int:
         """What the records of the queue's next batch may take (the envelope is added later)."""
@@ -44,6 +49,16 @@ class BatchSize:
             log.info("broker takes packets of at most %d bytes: batches are cut to fit", maximum_packet_size)
         self._announced = maximum_packet_size
 
+    def acknowledged(self, queue: str, records: int) -> None:
+        """A batch of ``queue`` went through: after enough of them a cut size grows again."""
+        if records < 2 or self._bytes[queue] >= self.configured:
+            return
+        self._acked[queue] += 1
+        if self._acked[queue] >= REGROW_AFTER:
+            self._acked[queue] = 0
+            self._bytes[queue] = min(self.configured, 2 * self._bytes[queue])
+            log.info("%s batches go through at the cut size: trying %d bytes again", queue, self._bytes[queue])
+
     def dropped(self, oldest: Optional[Sent]) -> None:
         """The connection dropped with ``oldest`` the oldest message still unacknowledged."""
         if oldest is None or oldest[2] < 2:
@@ -56,7 +71,7 @@ class BatchSize:
         if self._strikes < STRIKES:
             return
         self._bytes[queue] = max(1, min(self._bytes[queue], size // 2 + BATCH_HEAD_BYTES))
-        self._suspect, self._strikes = None, 0
+        self._suspect, self._strikes, self._acked[queue] = None, 0, 0
         log.warning("the broker closed the connection at a %d-byte %s batch %d times in a row: sending %s batches"
                     " of at most %d bytes from now on (is the broker's message_size_limit below mqtt.batch_bytes,"
                     " %d?)", size, queue, STRIKES, queue, self._bytes[queue], self.configured)
