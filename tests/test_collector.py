@@ -156,6 +156,37 @@ def test_the_collector_waits_for_a_broker_that_is_not_up_yet(mosquitto_factory, 
         collector.stop()
 
 
+def test_the_ledger_counts_people_not_placeholders_and_tells_retries_apart(tmp_path):
+    """Passages per person per day, as the school reads them: retries and faults in their own
+    columns; passages with no one to count them for (two guard-key visitors, two people on a
+    lane without cards) not merged into one made-up person; an unsynchronized date (a Pi on
+    1970) filed under the day the record arrived."""
+    import datetime
+
+    # A collector database from before retries and faults were counted.
+    old = sqlite3.connect(tmp_path / "c.db")
+    old.execute("CREATE TABLE ledger (person_id TEXT, day TEXT, passages INTEGER, fevers INTEGER,"
+                " denials INTEGER, last_wall TEXT, PRIMARY KEY (person_id, day))")
+    old.execute("INSERT INTO ledger VALUES ('P0', '2026-03-01', 4, 0, 0, '2026-03-01T07:00:00.000+08:00')")
+    old.commit()
+    old.close()
+    db = CollectorDB(str(tmp_path / "c.db"))
+    base = {"device": "g1", "wall": "2026-03-02T07:40:00.000+08:00", "clock_ok": True}
+    records = [dict(base, seq=1, verdict="retry", person_id="P1"), dict(base, seq=2, verdict="retry", person_id="P1"),
+               dict(base, seq=3, verdict="pass", person_id="P1"), dict(base, seq=4, verdict="fault", person_id="P1"),
+               dict(base, seq=5, verdict="pass", person_id=None),  # no card on a temperature-only lane
+               dict(base, seq=6, verdict="pass", person_id=None),
+               dict(base, seq=7, verdict="pass", person_id=None, card_hash="ab12", card_masked="110101******1234"),
+               dict(base, seq=8, verdict="pass", person_id="P2", clock_ok=False,
+                    wall="1970-01-04T02:00:00.000+08:00")]
+    assert len(db.ingest(records, alert=False).new) == 8
+    ledger = db.conn.execute("SELECT person_id, day, passages, retries, faults FROM ledger ORDER BY person_id")
+    today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date().isoformat()
+    assert ledger.fetchall() == [("P0", "2026-03-01", 4, 0, 0), ("P1", "2026-03-02", 4, 2, 1), ("P2", today, 1, 0, 0),
+                                 ("card:ab12", "2026-03-02", 1, 0, 0)]
+    assert db.count() == 8  # every passage is kept, whoever it was
+
+
 # The collect subcommand's own register()/run(), in a process of its own (SIGTERM ends it).
 RUN_COLLECT = ("import argparse, logging, sys; from edge.commands import collect; p = argparse.ArgumentParser(); "
                "collect.register(p.add_subparsers()); a = p.parse_args(); logging.basicConfig(level=logging.INFO); "

@@ -8,6 +8,7 @@ as a duplicate.
 """
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import sqlite3
@@ -31,7 +32,11 @@ def create_schema(conn: sqlite3.Connection) -> None:
     db["secondary_checks"].create({"device": str, "seq": int, "check_id": int, "value_c": float, "source": str,
                                    "wall": str}, pk=("device", "seq", "check_id"), if_not_exists=True)
     db["ledger"].create({"person_id": str, "day": str, "passages": int, "fevers": int, "denials": int,
-                         "last_wall": str}, pk=("person_id", "day"), if_not_exists=True)
+                         "last_wall": str, "retries": int, "faults": int}, pk=("person_id", "day"),
+                         if_not_exists=True)
+    for column in ("retries", "faults"):  # (a collector database made before they were counted)
+        if column not in db["ledger"].columns_dict:
+            conn.execute(f"ALTER TABLE ledger ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
     db["malformed"].create({"id": int, "received": float, "topic": str, "reason": str, "payload": bytes},
                            pk="id", not_null={"received", "topic", "reason", "payload"}, if_not_exists=True)
     db["conflicts"].create({"id": int, "received": float, "device": str, "seq": int, "alert": int, "record": str},
@@ -77,6 +82,31 @@ class Ingested(NamedTuple):
 
 def _text(r: Dict[str, Any]) -> str:
     return json.dumps(r, separators=(",", ":"))
+
+
+def _ledger_key(r: Dict[str, Any]) -> Optional[str]:
+    """Whose ledger row a passage counts in: the roster's person, or an unknown card's keyed
+    hash. A passage with neither (no card on a lane that needs none, a visitor registered
+    by the guard's key) is nobody's in particular: in the passages table, not the ledger,
+    where all of them would have made one person."""
+    if r.get("person_id"):
+        return str(r["person_id"])
+    if r.get("card_hash") and r.get("card_masked"):
+        return f"card:{r['card_hash']}"
+    return None
+
+
+def _day(r: Dict[str, Any], wall: str) -> str:
+    """The gate's local date of a passage. A date from a clock that was not synchronized
+    can be far off (a Pi starts on its last saved date, or 1970): then the day it reached
+    the collector, in the gate's own UTC offset."""
+    if r.get("clock_ok", True):
+        return wall[:10]
+    try:
+        offset = datetime.datetime.fromisoformat(wall).tzinfo
+    except ValueError:
+        offset = None
+    return datetime.datetime.now(offset or datetime.timezone.utc).date().isoformat()
 
 
 class CollectorDB:
@@ -159,20 +189,23 @@ class CollectorDB:
                                     (r["device"], r["seq"], r.get("check") or 0, r.get("value_c"),
                                      r.get("source"), wall))
             return cur.rowcount
-        day = wall[:10]
+        day = _day(r, wall)
         cur = self.conn.execute(
             "INSERT OR IGNORE INTO passages VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (r["device"], r["seq"], r.get("site"), r.get("boot"), wall, day, r.get("verdict"),
              r.get("person_id"), r.get("body_c"), int(alert), _text(r)))
         if cur.rowcount != 1:
             return 0
-        person = r.get("person_id") or f"card:{r.get('card_hash', 'none')}"
-        verdict = r.get("verdict")
-        self.conn.execute(
-            "INSERT INTO ledger VALUES (?,?,1,?,?,?) ON CONFLICT(person_id, day) DO UPDATE SET"
-            " passages=passages+1, fevers=fevers+excluded.fevers, denials=denials+excluded.denials,"
-            " last_wall=max(last_wall, excluded.last_wall)",
-            (person, day, int(verdict == "fever"), int(verdict == "deny"), wall))
+        person = _ledger_key(r)
+        if person is not None:
+            verdict = r.get("verdict")
+            self.conn.execute(
+                "INSERT INTO ledger (person_id, day, passages, fevers, denials, last_wall, retries, faults)"
+                " VALUES (?,?,1,?,?,?,?,?) ON CONFLICT(person_id, day) DO UPDATE SET passages=passages+1,"
+                " fevers=fevers+excluded.fevers, denials=denials+excluded.denials, retries=retries+excluded.retries,"
+                " faults=faults+excluded.faults, last_wall=max(last_wall, excluded.last_wall)",
+                (person, day, int(verdict == "fever"), int(verdict == "deny"), wall, int(verdict == "retry"),
+                 int(verdict == "fault")))
         return 1
 
     def count(self) -> int:
