@@ -55,7 +55,7 @@ def fifo(tmp_path):
 
 
 def test_card_through_fifo_with_grab_warning(fifo, caplog):
-    r = make(fifo.path, debounce=0.3)
+    r = make(fifo.path, debounce=1.0)  # (wide: a loaded machine must not outlast it between two swipes)
     r.open()
     try:
         assert r.state == DeviceState.OK
@@ -65,7 +65,7 @@ def test_card_through_fifo_with_grab_warning(fifo, caplog):
         assert ev is not None and ev.card_id == "0006762840" and ev.reader == "hid_keyboard"
         fifo.write(typed("0006762840\n"))
         assert r.read(0.2) is None  # swiped twice in a row: debounced
-        time.sleep(0.35)
+        time.sleep(1.05)
         fifo.write(typed("0006762840\n"))
         assert r.read(2.0) is not None
     finally:
