@@ -167,13 +167,14 @@ class Store:
     def add_secondary_check(self, seq: int, value_c: float, source: str) -> None:
         """A manual re-measurement for passage `seq`; stored and queued for sync together."""
         with self._lock, immediate(self.conn) as conn:
-            if conn.execute("SELECT 1 FROM passages WHERE seq=?", (seq,)).fetchone() is None:
+            passage = conn.execute("SELECT wall_iso FROM passages WHERE seq=?", (seq,)).fetchone()
+            if passage is None:
                 raise KeyError(f"no passage with seq {seq}")
             wall_iso = self._wall(time.time()).isoformat(timespec="milliseconds")
             cur = conn.execute("INSERT INTO secondary_checks (seq, value_c, source, wall_iso) VALUES (?,?,?,?)",
                                (seq, float(value_c), source, wall_iso))
             payload = check_payload(self.device.id, self.device.site, self.boot_id, seq, int(cur.lastrowid),
-                                    float(value_c), source, wall_iso)
+                                    float(value_c), source, wall_iso, passage[0])
             conn.execute("INSERT INTO outbox (seq, kind, created, payload) VALUES (?,?,?,?)",
                          (seq, "record", time.time(), dumps(payload)))
 

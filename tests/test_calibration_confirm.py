@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sqlite3
 
 import pytest
@@ -46,6 +47,9 @@ def test_confirm_stores_the_reading_and_queues_it(gate, capsys):
     assert rows == [(seq, 37.9, "cli"), (seq, 36.8, "keypad"), (seq, 38.1, "cli")]
     kinds = [k for (k,) in conn.execute("SELECT payload FROM outbox ORDER BY rowid").fetchall()]
     assert sum('"secondary_check"' in (p or "") for p in kinds) == 3
+    # Each names its passage's own time: the school tells it from another passage with this seq.
+    wall_iso = conn.execute("SELECT wall_iso FROM passages WHERE seq=?", (seq,)).fetchone()[0]
+    assert {json.loads(p)["passage_wall"] for p in kinds if p and '"secondary_check"' in p} == {wall_iso}
 
 
 @pytest.mark.parametrize("passage, value, code, message", [

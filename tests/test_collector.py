@@ -51,6 +51,14 @@ def test_a_passage_number_used_again_by_a_replaced_gate_database_is_kept_not_dro
     kept = db.conn.execute("SELECT device, seq, alert, record FROM conflicts ORDER BY id").fetchall()
     assert [(d, s, a, json.loads(r).get("person_id") or json.loads(r)["value_c"]) for d, s, a, r in kept] == [
         ("g1", 1, 1, "P-new"), ("g1", 1, 0, 38.9)]
+    # The new passage's first reading: no clash on (device, seq, check 2), but it names its
+    # passage's time, which is not the stored passage's: never attached to P-old.
+    of_new = dict(check, check=2, value_c=38.6, passage_wall=new["wall"])
+    assert db.ingest([of_new], alert=False) == ([], [of_new])
+    of_old = dict(check, check=3, value_c=36.7, passage_wall=old["wall"])
+    assert len(db.ingest([of_old], alert=False).new) == 1
+    readings = db.conn.execute("SELECT check_id, value_c FROM secondary_checks ORDER BY check_id").fetchall()
+    assert readings == [(1, 36.6), (3, 36.7)]
 
 
 def test_a_fever_alert_under_a_used_passage_number_is_still_raised(mosquitto, tmp_path, caplog):

@@ -168,7 +168,8 @@ class CollectorDB:
             stored = self.conn.execute(
                 "SELECT value_c, source, wall FROM secondary_checks WHERE device=? AND seq=? AND check_id=?",
                 (r["device"], r["seq"], r.get("check") or 0)).fetchone()
-            same = stored is None or stored == (r.get("value_c"), r.get("source"), str(r.get("wall", "")))
+            same = not self._check_of_another_passage(r) and (
+                stored is None or stored == (r.get("value_c"), r.get("source"), str(r.get("wall", ""))))
         else:
             stored = self.conn.execute("SELECT record FROM passages WHERE device=? AND seq=?",
                                        (r["device"], r["seq"])).fetchone()
@@ -182,9 +183,21 @@ class CollectorDB:
                     " kept in the conflicts table", r["device"], r.get("type", "passage"), r["seq"])
         return True
 
+    def _check_of_another_passage(self, r: Dict[str, Any]) -> bool:
+        """A clinical reading whose passage (by its wall time) is not the one stored under
+        its (device, seq): it belongs to a passage kept in conflicts. (Readings from gates
+        before passage_wall was sent cannot be told apart.)"""
+        if not r.get("passage_wall"):
+            return False
+        stored = self.conn.execute("SELECT wall FROM passages WHERE device=? AND seq=?",
+                                   (r["device"], r["seq"])).fetchone()
+        return stored is not None and stored[0] != r["passage_wall"]
+
     def _one(self, r: Dict[str, Any], alert: bool) -> int:
         wall = str(r.get("wall", ""))
         if r.get("type") == "secondary_check":
+            if self._check_of_another_passage(r):
+                return 0  # (to conflicts: attached here it would give a stored passage another's reading)
             cur = self.conn.execute("INSERT OR IGNORE INTO secondary_checks VALUES (?,?,?,?,?,?)",
                                     (r["device"], r["seq"], r.get("check") or 0, r.get("value_c"),
                                      r.get("source"), wall))
