@@ -48,6 +48,8 @@ fi
 
 if live; then
   scripts/apt_install.sh python3-venv
+  # opencv-python needs the system's libGL and GLib, screen or not (GLib: libglib2.0-0t64 from Debian 13 on).
+  scripts/apt_install.sh libgl1 libglib2.0-0 || scripts/apt_install.sh libgl1 libglib2.0-0t64
   id -u "$user" >/dev/null 2>&1 || useradd --system --home-dir /var/lib/gate-edge --shell /usr/sbin/nologin "$user"
   for group in dialout video input gpio; do
     getent group "$group" >/dev/null && usermod -a -G "$group" "$user"

@@ -6,14 +6,24 @@ cd "$(dirname "$0")/.."
 extras="${1:-}"
 python="${PYTHON:-python3}"
 
-if [ ! -x .venv/bin/python ]; then
+# A venv whose pip is missing is what a first run cut short leaves (python3-venv missing,
+# no network): made again, not kept broken for every later run.
+if ! { [ -x .venv/bin/python ] && .venv/bin/python -m pip --version >/dev/null 2>&1; }; then
+  rm -rf .venv
   if ! "$python" -m venv .venv 2>/dev/null; then
     # Debian splits venv out of the interpreter package.
     echo "setup: installing python3-venv" >&2
-    scripts/apt_install.sh python3-venv
     rm -rf .venv
+    scripts/apt_install.sh python3-venv
     "$python" -m venv .venv
   fi
+fi
+
+# opencv-python needs the system's libGL and GLib even on a gate without a screen; a
+# server or Lite image has neither. (GLib's package is libglib2.0-0t64 from Debian 13 on.)
+if ! /sbin/ldconfig -p 2>/dev/null | grep -q 'libGL\.so\.1 ' ||
+   ! /sbin/ldconfig -p 2>/dev/null | grep -q 'libgthread-2\.0\.so\.0 '; then
+  scripts/apt_install.sh libgl1 libglib2.0-0 || scripts/apt_install.sh libgl1 libglib2.0-0t64
 fi
 
 stamp=".venv/.gate-edge-installed${extras:+-$extras}"
