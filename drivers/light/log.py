@@ -16,7 +16,9 @@ HISTORY = 256
 
 @dataclasses.dataclass
 class Options:
-    level: Literal["debug", "info"] = setting("info", doc="Log level of lamp changes: debug or info.")
+    level: Literal["debug", "info"] = setting(
+        "debug", doc="Log level of lamp changes: debug (the default: a blinking fever light is 4 lines a second,"
+                     " in a terminal and for months in the journal) or info.")
 
 
 class LogLight(Light):
