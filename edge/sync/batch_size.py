@@ -49,9 +49,10 @@ class BatchSize:
             log.info("broker takes packets of at most %d bytes: batches are cut to fit", maximum_packet_size)
         self._announced = maximum_packet_size
 
-    def acknowledged(self, queue: str, records: int) -> None:
-        """A batch of ``queue`` went through: after enough of them a cut size grows again."""
-        if records < 2 or self._bytes[queue] >= self.configured:
+    def acknowledged(self, queue: str) -> None:
+        """A batch of ``queue`` went through: after enough of them a cut size grows again.
+        A batch of one record counts as well: cut that far, every batch is one."""
+        if self._bytes[queue] >= self.configured:
             return
         self._acked[queue] += 1
         if self._acked[queue] >= REGROW_AFTER:

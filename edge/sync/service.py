@@ -213,7 +213,7 @@ class SyncService:
             self.counters[self._holds.refuse(queue, first, count, reason, time.monotonic())] += 1
             return
         self._holds.passed(queue)
-        self._sizes.acknowledged(queue, count)
+        self._sizes.acknowledged(queue)
         self._backoff.reset()  # this connection delivers: a recovery
         self._acked.append((queue, first, last))
         self.counters["acked_records"] += count
