@@ -59,6 +59,8 @@ class LiveState:
 
 #: How often an idle gate looks whether midnight has passed (its counts are today's).
 DAY_CHECK_S = 30.0
+#: A passage dated this little before midnight, decided after it, is yesterday's (not a clock set back).
+LATE_S = 600.0
 ZERO_COUNTS = {"passages": 0, "fever": 0, "deny": 0}
 
 
@@ -76,12 +78,16 @@ class LaneOutputs:
         self._day_checked = -DAY_CHECK_S
 
     def _roll_day(self, wall: float) -> bool:
-        """Today's counts start from zero at local midnight, and only ever move forward: a
-        passage decided after midnight but dated before it (the pairing window) is not
-        today's. False for such a passage."""
-        day = self.local_time(wall).date().isoformat()
+        """Today's counts start from zero at local midnight. A passage decided after midnight
+        but dated in the minutes before it (the pairing window) is not today's: False, and
+        the counts stay. An earlier date than that means the clock was set back (NTP
+        correcting a date ahead): the counts follow it."""
+        when = self.local_time(wall)
+        day = when.date().isoformat()
         if self.live.counts_day is not None and day < self.live.counts_day:
-            return False
+            midnight = datetime.datetime.fromisoformat(self.live.counts_day).replace(tzinfo=when.tzinfo)
+            if midnight.timestamp() - wall <= LATE_S:
+                return False
         if self.live.counts_day != day:
             if self.live.counts_day is not None:
                 self.live.counts = dict(ZERO_COUNTS)

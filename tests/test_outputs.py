@@ -155,6 +155,10 @@ def test_the_status_bar_counts_start_from_zero_at_the_gates_midnight() -> None:
     outputs.on_passage(dataclasses.replace(make_record(10, Verdict.FEVER), wall=evening + 2 * 3600 - 2), None)
     outputs.on_passage(dataclasses.replace(make_record(11), wall=evening + 2.6 * 3600), None)
     assert live.counts == {"passages": 2, "fever": 0, "deny": 0} and live.counts_day == "2026-03-03"
+    # The gate started with its clock a month ahead; NTP sets it back: the counts follow.
+    live.counts_day = "2026-04-01"
+    outputs.on_passage(dataclasses.replace(make_record(12, Verdict.FEVER), wall=evening + 3 * 3600), None)
+    assert live.counts == {"passages": 1, "fever": 1, "deny": 0} and live.counts_day == "2026-03-03"
     assert format_passage(make_record(1), local_time=shanghai).split()[0] == shanghai(make_record(1).wall).strftime(
         "%H:%M:%S")
     # No passage after midnight: a frame now and then is enough to roll the day.
