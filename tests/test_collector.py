@@ -171,13 +171,6 @@ def test_the_ledger_counts_people_not_placeholders_and_tells_retries_apart(tmp_p
     1970) filed under the day the record arrived."""
     import datetime
 
-    # A collector database from before retries and faults were counted.
-    old = sqlite3.connect(tmp_path / "c.db")
-    old.execute("CREATE TABLE ledger (person_id TEXT, day TEXT, passages INTEGER, fevers INTEGER,"
-                " denials INTEGER, last_wall TEXT, PRIMARY KEY (person_id, day))")
-    old.execute("INSERT INTO ledger VALUES ('P0', '2026-03-01', 4, 0, 0, '2026-03-01T07:00:00.000+08:00')")
-    old.commit()
-    old.close()
     db = CollectorDB(str(tmp_path / "c.db"))
     base = {"device": "g1", "wall": "2026-03-02T07:40:00.000+08:00", "clock_ok": True}
     records = [dict(base, seq=1, verdict="retry", person_id="P1"), dict(base, seq=2, verdict="retry", person_id="P1"),
@@ -190,9 +183,20 @@ def test_the_ledger_counts_people_not_placeholders_and_tells_retries_apart(tmp_p
     assert len(db.ingest(records, alert=False).new) == 8
     ledger = db.conn.execute("SELECT person_id, day, passages, retries, faults FROM ledger ORDER BY person_id")
     today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date().isoformat()
-    assert ledger.fetchall() == [("P0", "2026-03-01", 4, 0, 0), ("P1", "2026-03-02", 4, 2, 1), ("P2", today, 1, 0, 0),
-                                 ("card:ab12", "2026-03-02", 1, 0, 0)]
+    expected = [("P1", "2026-03-02", 4, 2, 1), ("P2", today, 1, 0, 0), ("card:ab12", "2026-03-02", 1, 0, 0)]
+    assert ledger.fetchall() == expected
     assert db.count() == 8  # every passage is kept, whoever it was
+    # last_wall: an unsynchronized date says nothing of when the person came.
+    assert db.conn.execute("SELECT last_wall FROM ledger WHERE person_id='P2'").fetchone() == (None,)
+    # A collector database from before retries and faults were counted: its ledger (old
+    # rules: a 'card:none' person, retries as passages) is made again on opening.
+    db.conn.execute("ALTER TABLE ledger DROP COLUMN retries")
+    db.conn.execute("ALTER TABLE ledger DROP COLUMN faults")
+    db.conn.execute("INSERT INTO ledger VALUES ('card:none', '2026-03-02', 2, 0, 0, NULL)")
+    db.close()
+    db = CollectorDB(str(tmp_path / "c.db"))
+    rebuilt = db.conn.execute("SELECT person_id, day, passages, retries, faults FROM ledger ORDER BY person_id")
+    assert rebuilt.fetchall() == expected
 
 
 # The collect subcommand's own register()/run(), in a process of its own (SIGTERM ends it).

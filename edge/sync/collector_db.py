@@ -13,7 +13,7 @@ import json
 import logging
 import sqlite3
 import time
-from typing import Any, Dict, List, NamedTuple, Optional
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 import sqlite_utils
 
@@ -34,13 +34,39 @@ def create_schema(conn: sqlite3.Connection) -> None:
     db["ledger"].create({"person_id": str, "day": str, "passages": int, "fevers": int, "denials": int,
                          "last_wall": str, "retries": int, "faults": int}, pk=("person_id", "day"),
                          if_not_exists=True)
-    for column in ("retries", "faults"):  # (a collector database made before they were counted)
-        if column not in db["ledger"].columns_dict:
-            conn.execute(f"ALTER TABLE ledger ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
+    if "retries" not in db["ledger"].columns_dict:  # a collector database made before they were counted
+        with immediate(conn):
+            for column in ("retries", "faults"):
+                conn.execute(f"ALTER TABLE ledger ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
+            rebuild_ledger(conn)
     db["malformed"].create({"id": int, "received": float, "topic": str, "reason": str, "payload": bytes},
                            pk="id", not_null={"received", "topic", "reason", "payload"}, if_not_exists=True)
     db["conflicts"].create({"id": int, "received": float, "device": str, "seq": int, "alert": int, "record": str},
                            pk="id", not_null={"received", "device", "seq", "record"}, if_not_exists=True)
+
+
+def rebuild_ledger(conn: sqlite3.Connection) -> None:
+    """The ledger made again from the stored passages, by today's rules (in the caller's
+    transaction): a migrated database reads as a new one would. A passage's day is the one
+    stored with it (the day it arrived is not known for old unsynchronized ones)."""
+    rows: Dict[Tuple[str, str], List[Any]] = {}
+    for text, day in conn.execute("SELECT record, day FROM passages"):
+        r = json.loads(text)
+        key = _ledger_key(r)
+        if key is None:
+            continue
+        row = rows.setdefault((key, day), [0, 0, 0, None, 0, 0])
+        verdict = r.get("verdict")
+        row[0] += 1
+        row[1] += verdict == "fever"
+        row[2] += verdict == "deny"
+        row[4] += verdict == "retry"
+        row[5] += verdict == "fault"
+        if r.get("clock_ok", True) and r.get("wall"):
+            row[3] = max(row[3] or "", str(r["wall"]))
+    conn.execute("DELETE FROM ledger")
+    conn.executemany("INSERT INTO ledger (person_id, day, passages, fevers, denials, last_wall, retries, faults)"
+                     " VALUES (?,?,?,?,?,?,?,?)", [(k, d, *v) for (k, d), v in rows.items()])
 
 
 _SCALAR = (str, int, float, type(None))
@@ -216,9 +242,11 @@ class CollectorDB:
                 "INSERT INTO ledger (person_id, day, passages, fevers, denials, last_wall, retries, faults)"
                 " VALUES (?,?,1,?,?,?,?,?) ON CONFLICT(person_id, day) DO UPDATE SET passages=passages+1,"
                 " fevers=fevers+excluded.fevers, denials=denials+excluded.denials, retries=retries+excluded.retries,"
-                " faults=faults+excluded.faults, last_wall=max(last_wall, excluded.last_wall)",
-                (person, day, int(verdict == "fever"), int(verdict == "deny"), wall, int(verdict == "retry"),
-                 int(verdict == "fault")))
+                " faults=faults+excluded.faults,"
+                " last_wall=COALESCE(max(last_wall, excluded.last_wall), last_wall, excluded.last_wall)",
+                (person, day, int(verdict == "fever"), int(verdict == "deny"),
+                 wall if r.get("clock_ok", True) else None,  # (an unsynchronized date says nothing)
+                 int(verdict == "retry"), int(verdict == "fault")))
         return 1
 
     def count(self) -> int:
