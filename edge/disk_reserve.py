@@ -109,20 +109,16 @@ def open_with_reserve(open_store: Callable[[], object], db_path: str, reserve: D
     """Open the store; on a full disk release the reserve and try again. False when the
     disk is still too full: the caller runs on (records wait in memory, the writer keeps
     trying). Any other failure raises as it came."""
-    try:
-        open_store()
-        return True
-    except Exception as exc:
-        if not disk_full(db_path, exc.__cause__ or exc):
-            raise
-        first = exc
-    if reserve.release():
+    failure: Optional[Exception] = None
+    for attempt in range(2):
+        if attempt and not reserve.release():
+            break
         try:
             open_store()
             return True
         except Exception as exc:
             if not disk_full(db_path, exc.__cause__ or exc):
                 raise
-            first = exc
-    log.error("%s. The gate screens on and keeps its records in memory until there is room", first)
+            failure = exc
+    log.error("%s. The gate screens on and keeps its records in memory until there is room", failure)
     return False
