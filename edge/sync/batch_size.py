@@ -49,10 +49,11 @@ class BatchSize:
             log.info("broker takes packets of at most %d bytes: batches are cut to fit", maximum_packet_size)
         self._announced = maximum_packet_size
 
-    def acknowledged(self, queue: str) -> None:
-        """A batch of ``queue`` went through: after enough of them a cut size grows again.
-        A batch of one record counts as well: cut that far, every batch is one."""
-        if self._bytes[queue] >= self.configured:
+    def acknowledged(self, queue: str, size: int) -> None:
+        """A message of ``queue`` of ``size`` bytes went through: after enough that tested the
+        cut size (at least half as big; live passages one by one do not) it grows again. A
+        batch of one record counts as well: cut that far, every batch is one."""
+        if self._bytes[queue] >= self.configured or size < self._bytes[queue] // 2:
             return
         self._acked[queue] += 1
         if self._acked[queue] >= REGROW_AFTER:
@@ -63,8 +64,7 @@ class BatchSize:
     def dropped(self, oldest: Optional[Sent]) -> None:
         """The connection dropped with ``oldest`` the oldest message still unacknowledged."""
         if oldest is None or oldest[2] < 2:
-            self._suspect, self._strikes = None, 0  # a single record cannot be made smaller
-            return
+            return  # no batch in flight: nothing to learn about sizes from this drop
         queue, first_id, _records, size = oldest
         key = (queue, first_id, size)
         self._strikes = self._strikes + 1 if key == self._suspect else 1

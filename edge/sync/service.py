@@ -165,7 +165,7 @@ class SyncService:
         self._backoff.dropped(time.monotonic())
         self.connected.clear()
         with self._lock:
-            oldest = next(iter(self._inflight.values()), None)  # (dicts keep their order: the first sent)
+            oldest = next((v for v in self._inflight.values() if v[3] > 1), None)  # the first batch sent
             self._sizes.dropped(oldest and (oldest[0], oldest[1], oldest[3], oldest[4]))
             self._inflight.clear()
             self._cursor = dict.fromkeys(QUEUES, 0)  # unacked rows are still in the outbox: resend
@@ -208,12 +208,12 @@ class SyncService:
             entry = self._inflight.pop(mid, None)
         if entry is None:
             return
-        queue, first, last, count, _size = entry
+        queue, first, last, count, size = entry
         if not passed_on(reason):  # (Callback API VERSION2 passes a ReasonCode for MQTT 3.1.1 too)
             self.counters[self._holds.refuse(queue, first, count, reason, time.monotonic())] += 1
             return
         self._holds.passed(queue)
-        self._sizes.acknowledged(queue)
+        self._sizes.acknowledged(queue, size)
         self._backoff.reset()  # this connection delivers: a recovery
         self._acked.append((queue, first, last))
         self.counters["acked_records"] += count
