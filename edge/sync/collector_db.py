@@ -13,7 +13,7 @@ import json
 import logging
 import sqlite3
 import time
-from typing import Any, Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional
 
 import sqlite_utils
 
@@ -34,39 +34,44 @@ def create_schema(conn: sqlite3.Connection) -> None:
     db["ledger"].create({"person_id": str, "day": str, "passages": int, "fevers": int, "denials": int,
                          "last_wall": str, "retries": int, "faults": int}, pk=("person_id", "day"),
                          if_not_exists=True)
-    if "retries" not in db["ledger"].columns_dict:  # a collector database made before they were counted
-        with immediate(conn):
-            for column in ("retries", "faults"):
-                conn.execute(f"ALTER TABLE ledger ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
-            rebuild_ledger(conn)
+    if conn.execute("PRAGMA user_version").fetchone()[0] < LEDGER_RULES:
+        with immediate(conn):  # (looked at again inside: two collectors may open it at once)
+            if conn.execute("PRAGMA user_version").fetchone()[0] < LEDGER_RULES:
+                for column in ("retries", "faults"):
+                    if column not in {row[1] for row in conn.execute("PRAGMA table_info(ledger)")}:
+                        conn.execute(f"ALTER TABLE ledger ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
+                rebuild_ledger(conn)
+                conn.execute(f"PRAGMA user_version = {LEDGER_RULES}")
     db["malformed"].create({"id": int, "received": float, "topic": str, "reason": str, "payload": bytes},
                            pk="id", not_null={"received", "topic", "reason", "payload"}, if_not_exists=True)
     db["conflicts"].create({"id": int, "received": float, "device": str, "seq": int, "alert": int, "record": str},
                            pk="id", not_null={"received", "device", "seq", "record"}, if_not_exists=True)
 
 
+#: The ledger's rules (PRAGMA user_version): a database kept under older rules has its
+#: ledger made again when opened. 1: retries and faults apart, no made-up persons.
+LEDGER_RULES = 1
+
+# The same choices as _ledger_key and the clock rule in _one, for rows already stored.
+_LEDGER_KEY_SQL = ("CASE WHEN COALESCE(person_id, '') != '' THEN person_id"
+                   " WHEN COALESCE(json_extract(record, '$.card_hash'), '') != ''"
+                   " AND COALESCE(json_extract(record, '$.card_masked'), '') != ''"
+                   " THEN 'card:' || json_extract(record, '$.card_hash') END")
+
+
 def rebuild_ledger(conn: sqlite3.Connection) -> None:
-    """The ledger made again from the stored passages, by today's rules (in the caller's
-    transaction): a migrated database reads as a new one would. A passage's day is the one
-    stored with it (the day it arrived is not known for old unsynchronized ones)."""
-    rows: Dict[Tuple[str, str], List[Any]] = {}
-    for text, day in conn.execute("SELECT record, day FROM passages"):
-        r = json.loads(text)
-        key = _ledger_key(r)
-        if key is None:
-            continue
-        row = rows.setdefault((key, day), [0, 0, 0, None, 0, 0])
-        verdict = r.get("verdict")
-        row[0] += 1
-        row[1] += verdict == "fever"
-        row[2] += verdict == "deny"
-        row[4] += verdict == "retry"
-        row[5] += verdict == "fault"
-        if r.get("clock_ok", True) and r.get("wall"):
-            row[3] = max(row[3] or "", str(r["wall"]))
+    """The ledger made again from the stored passages by today's rules, in the caller's
+    transaction and inside SQLite (a school's history may be millions of passages). A
+    passage's day is the one stored with it (the day it arrived is not known for old
+    unsynchronized ones)."""
     conn.execute("DELETE FROM ledger")
-    conn.executemany("INSERT INTO ledger (person_id, day, passages, fevers, denials, last_wall, retries, faults)"
-                     " VALUES (?,?,?,?,?,?,?,?)", [(k, d, *v) for (k, d), v in rows.items()])
+    conn.execute(
+        "INSERT INTO ledger (person_id, day, passages, fevers, denials, last_wall, retries, faults)"
+        " SELECT who, day, COUNT(*), SUM(verdict = 'fever'), SUM(verdict = 'deny'),"
+        " MAX(CASE WHEN COALESCE(json_extract(record, '$.clock_ok'), 1) THEN wall END),"
+        " SUM(verdict = 'retry'), SUM(verdict = 'fault')"
+        f" FROM (SELECT {_LEDGER_KEY_SQL} AS who, day, verdict, wall, record FROM passages)"
+        " WHERE who IS NOT NULL GROUP BY who, day")
 
 
 _SCALAR = (str, int, float, type(None))
