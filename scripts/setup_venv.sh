@@ -21,8 +21,8 @@ fi
 
 # opencv-python needs the system's libGL and GLib even on a gate without a screen; a
 # server or Lite image has neither. (GLib's package is libglib2.0-0t64 from Debian 13 on.)
-if ! /sbin/ldconfig -p 2>/dev/null | grep -q 'libGL\.so\.1 ' ||
-   ! /sbin/ldconfig -p 2>/dev/null | grep -q 'libgthread-2\.0\.so\.0 '; then
+libs=$(/sbin/ldconfig -p 2>/dev/null || true)  # (not piped into grep -q: with pipefail, SIGPIPE reads as missing)
+if ! grep -q 'libGL\.so\.1 ' <<<"$libs" || ! grep -q 'libgthread-2\.0\.so\.0 ' <<<"$libs"; then
   scripts/apt_install.sh libgl1 libglib2.0-0 || scripts/apt_install.sh libgl1 libglib2.0-0t64
 fi
 
