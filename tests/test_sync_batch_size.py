@@ -66,8 +66,10 @@ def test_a_backlog_drains_through_a_broker_with_a_small_message_size_limit(mosqu
     cfg = gate_config(broker.port)  # batch_bytes 256 KiB: 200 records of ~370 bytes, 74 kB a batch
     store = filled_store(tmp_path / "gate.db", cfg, 3000)
     # A fever waiting too: alerts go first in every window, so at each drop the alert is the
-    # first message in flight; the batch behind it is the one the broker stopped at.
+    # first message in flight; the largest batch in flight is the one the broker stopped at.
     store.record_passage(make_record(3000, Verdict.FEVER))
+    for seq in (1, 2, 3, 4):  # and a small batch of clinical readings, also ahead of the passages
+        store.add_secondary_check(seq, 37.0, "keypad")
     sync = SyncService(cfg, store.path)
     caplog.set_level(logging.WARNING, logger="edge.sync.batch_size")
     sync.start()
@@ -82,3 +84,4 @@ def test_a_backlog_drains_through_a_broker_with_a_small_message_size_limit(mosqu
         store.close()
         collector.stop()
     assert "message_size_limit" in caplog.text and "sending passage batches of at most" in caplog.text
+    assert "check batch" not in caplog.text  # the small batch ahead of the culprit is not blamed

@@ -5,8 +5,9 @@ A broker announces its limit in CONNACK (MQTT 5 Maximum Packet Size) only when i
 set that way; Mosquitto's message_size_limit is not announced, and a message over it ends
 the connection. The gate would then send the same batch again after every reconnect and
 never get past it, with only "disconnected" in the log. So when the connection drops twice
-in a row with the same batch the oldest unacknowledged (the broker acknowledges in order,
-so that is the one it stopped at), that queue's batches are halved, down to one record.
+in a row with the same batch the largest one in flight (the acknowledgements of smaller
+messages sent before it, alerts and check batches, may be lost with the connection), that
+queue's batches are halved, down to one record.
 A flaky uplink can do the same to a big slow batch, so after REGROW_AFTER batches
 acknowledged at a cut size the size doubles again, up to mqtt.batch_bytes: a real limit
 costs two reconnects every so often, a passing fault nothing for long.
@@ -24,7 +25,7 @@ PACKET_OVERHEAD = 512  # fixed header, topic, packet id and properties of a PUBL
 STRIKES = 2  # drops with the same batch oldest in flight before it counts as too large
 REGROW_AFTER = 100  # batches acknowledged at a cut size before it doubles again
 
-Sent = Tuple[str, int, int, int]  # (queue, first id, records, payload bytes) of a batch in flight
+Sent = Tuple[str, int, int, int]  # (queue, first id, records, payload bytes): the largest batch in flight
 
 
 class BatchSize:
@@ -62,7 +63,7 @@ class BatchSize:
             log.info("%s batches go through at the cut size: trying %d bytes again", queue, self._bytes[queue])
 
     def dropped(self, oldest: Optional[Sent]) -> None:
-        """The connection dropped with ``oldest`` the oldest message still unacknowledged."""
+        """The connection dropped with ``oldest`` the largest batch still unacknowledged."""
         if oldest is None or oldest[2] < 2:
             return  # no batch in flight: nothing to learn about sizes from this drop
         queue, first_id, _records, size = oldest
