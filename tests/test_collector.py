@@ -209,6 +209,24 @@ def test_the_ledger_counts_people_not_placeholders_and_tells_retries_apart(tmp_p
     assert db.conn.execute("SELECT last_wall FROM ledger WHERE person_id='P2'").fetchone() == (None,)
 
 
+def test_the_ledger_rebuild_gives_what_ingest_gives_for_odd_records(tmp_path):
+    """The same Python rules decide in both: a stored record holding NaN (Python's JSON takes
+    it, SQLite's json_extract does not: the collector could not open its database), a
+    person id 0, a masked card that is false, clock_ok null."""
+    db = CollectorDB(str(tmp_path / "c.db"))
+    base = {"device": "g1", "wall": "2026-03-02T07:40:00.000+08:00", "verdict": "pass"}
+    odd = [dict(base, seq=1, person_id="P1", body_c=float("nan")), dict(base, seq=2, person_id=0),
+           dict(base, seq=3, person_id=None, card_hash="h3", card_masked=False),
+           dict(base, seq=4, person_id="P4", clock_ok=None)]
+    assert len(db.ingest(odd, alert=False).new) == 4
+    ingested = db.conn.execute("SELECT * FROM ledger ORDER BY person_id").fetchall()
+    db.conn.execute("PRAGMA user_version = 0")
+    db.close()
+    db = CollectorDB(str(tmp_path / "c.db"))
+    assert db.conn.execute("SELECT * FROM ledger ORDER BY person_id").fetchall() == ingested
+    assert [row[0] for row in ingested] == ["P1", "P4"]
+
+
 # The collect subcommand's own register()/run(), in a process of its own (SIGTERM ends it).
 RUN_COLLECT = ("import argparse, logging, sys; from edge.commands import collect; p = argparse.ArgumentParser(); "
                "collect.register(p.add_subparsers()); a = p.parse_args(); logging.basicConfig(level=logging.INFO); "
