@@ -22,7 +22,7 @@ from edge.sync.payload import BATCH_HEAD_BYTES
 log = logging.getLogger(__name__)
 
 PACKET_OVERHEAD = 512  # fixed header, topic, packet id and properties of a PUBLISH, generously
-STRIKES = 2  # drops with the same batch oldest in flight before it counts as too large
+STRIKES = 2  # drops with the same batch the largest in flight before it counts as too large
 REGROW_AFTER = 100  # batches acknowledged at a cut size before it doubles again
 
 Sent = Tuple[str, int, int, int]  # (queue, first id, records, payload bytes): the largest batch in flight
@@ -62,11 +62,11 @@ class BatchSize:
             self._bytes[queue] = min(self.configured, 2 * self._bytes[queue])
             log.info("%s batches go through at the cut size: trying %d bytes again", queue, self._bytes[queue])
 
-    def dropped(self, oldest: Optional[Sent]) -> None:
-        """The connection dropped with ``oldest`` the largest batch still unacknowledged."""
-        if oldest is None or oldest[2] < 2:
+    def dropped(self, largest: Optional[Sent]) -> None:
+        """The connection dropped with ``largest`` the largest batch still unacknowledged."""
+        if largest is None or largest[2] < 2:
             return  # no batch in flight: nothing to learn about sizes from this drop
-        queue, first_id, _records, size = oldest
+        queue, first_id, _records, size = largest
         key = (queue, first_id, size)
         self._strikes = self._strikes + 1 if key == self._suspect else 1
         self._suspect = key
@@ -75,5 +75,5 @@ class BatchSize:
         self._bytes[queue] = max(1, min(self._bytes[queue], size // 2 + BATCH_HEAD_BYTES))
         self._suspect, self._strikes, self._acked[queue] = None, 0, 0
         log.warning("the broker closed the connection at a %d-byte %s batch %d times in a row: sending %s batches"
-                    " of at most %d bytes from now on (is the broker's message_size_limit below mqtt.batch_bytes,"
+                    " of at most %d bytes for now (is the broker's message_size_limit below mqtt.batch_bytes,"
                     " %d?)", size, queue, STRIKES, queue, self._bytes[queue], self.configured)

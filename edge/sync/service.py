@@ -165,8 +165,8 @@ class SyncService:
         self._backoff.dropped(time.monotonic())
         self.connected.clear()
         with self._lock:
-            oldest = max((v for v in self._inflight.values() if v[3] > 1), key=lambda v: v[4], default=None)
-            self._sizes.dropped(oldest and (oldest[0], oldest[1], oldest[3], oldest[4]))
+            largest = max((v for v in self._inflight.values() if v[3] > 1), key=lambda v: v[4], default=None)
+            self._sizes.dropped(largest and (largest[0], largest[1], largest[3], largest[4]))
             self._inflight.clear()
             self._cursor = dict.fromkeys(QUEUES, 0)  # unacked rows are still in the outbox: resend
             self._holds.clear()
