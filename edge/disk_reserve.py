@@ -26,6 +26,7 @@ SUFFIX = ".reserve"
 
 
 def free_bytes(db_path: str) -> Optional[int]:
+    """Free bytes on the disk holding ``db_path``'s folder; None when it cannot be told."""
     try:
         return shutil.disk_usage(os.path.dirname(os.path.abspath(db_path))).free
     except OSError:

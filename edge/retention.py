@@ -15,13 +15,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import shutil
 import sqlite3
 import time
 from pathlib import Path
 from typing import Callable, Optional, Tuple
 
 from edge.clock import kernel_clock_synchronized
+from edge.disk_reserve import free_bytes
 from edge.sqlite_tx import immediate
 from edge.store import ALERT_VERDICTS, connect
 
@@ -190,9 +190,8 @@ class Retention:
 
     def _vacuum(self, conn: sqlite3.Connection) -> bool:
         used, free = used_bytes(conn)
-        try:
-            disk_free = shutil.disk_usage(str(Path(self.path).resolve().parent)).free
-        except OSError:
+        disk_free = free_bytes(self.path)
+        if disk_free is None:
             return False
         if disk_free < 2 * used:  # VACUUM writes a full copy (temp file, then the WAL)
             log.warning("VACUUM skipped: %d MB free on disk, %d MB needed", disk_free >> 20, (2 * used) >> 20)

@@ -2,10 +2,10 @@
 so that the screen thread never queries the database once per frame."""
 from __future__ import annotations
 
-import os
-import shutil
 import time
 from typing import Any, Callable, Dict, Optional
+
+from edge.disk_reserve import free_bytes
 
 REFRESH_S = 2.0
 DISK_LOW_BYTES = 50 * 1024 * 1024
@@ -29,10 +29,8 @@ class StatusCache:
                 self._backlog = int(self.store.backlog()["count"])
             except Exception:  # noqa: BLE001 - the status bar must not take the screen down
                 self._backlog = -1
-            try:
-                self._disk_low = shutil.disk_usage(os.path.dirname(os.path.abspath(self.store.path))).free < DISK_LOW_BYTES
-            except OSError:
-                self._disk_low = True
+            free = free_bytes(self.store.path)
+            self._disk_low = free is None or free < DISK_LOW_BYTES
         flags = []
         if self.writer.fault is not None or self._disk_low:
             flags.append("disk_full")

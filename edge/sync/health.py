@@ -3,21 +3,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
 import time
 from typing import Any, Callable, Dict, Optional
 
 import edge
+from edge.disk_reserve import free_bytes
 
 log = logging.getLogger(__name__)
-
-
-def disk_free_bytes(path: str) -> Optional[int]:
-    try:
-        return shutil.disk_usage(os.path.dirname(os.path.abspath(path))).free
-    except OSError:
-        return None
 
 
 def status_of(provider: Callable[[], Dict[str, Any]]) -> Dict[str, Any]:
@@ -35,7 +27,7 @@ def health_payload(device: str, backlog: Dict[str, Any], status: Dict[str, Any],
     body = {
         "v": 1, "device": device, "ts": time.time(),
         "backlog": int(backlog["count"]), "oldest_unsent_s": round(float(backlog["oldest_age_s"]), 1),
-        "roster_version": roster_version, "disk_free_bytes": disk_free_bytes(db_path),
+        "roster_version": roster_version, "disk_free_bytes": free_bytes(db_path),
         "uptime_s": round(uptime_s, 1), "software": edge.__version__,
         "sync": dict(sync_counters), "roster": dict(roster_counters), "status": status,
     }
