@@ -190,20 +190,21 @@ def test_the_ledger_counts_people_not_placeholders_and_tells_retries_apart(tmp_p
     assert db.conn.execute("SELECT last_wall FROM ledger WHERE person_id='P2'").fetchone() == (None,)
     # A collector database from before retries and faults were counted: its ledger (old
     # rules: a 'card:none' person, retries as passages) is made again on opening.
+    def reopened_under_old_rules(db: CollectorDB) -> CollectorDB:
+        db.conn.execute("PRAGMA user_version = 0")
+        db.close()
+        return CollectorDB(str(tmp_path / "c.db"))
+
     db.conn.execute("ALTER TABLE ledger DROP COLUMN retries")
     db.conn.execute("ALTER TABLE ledger DROP COLUMN faults")
     db.conn.execute("INSERT INTO ledger VALUES ('card:none', '2026-03-02', 2, 0, 0, NULL)")
-    db.conn.execute("PRAGMA user_version = 0")
-    db.close()
-    db = CollectorDB(str(tmp_path / "c.db"))
+    db = reopened_under_old_rules(db)
     rebuilt = db.conn.execute("SELECT person_id, day, passages, retries, faults FROM ledger ORDER BY person_id")
     assert rebuilt.fetchall() == expected
     # One opened by a version that added the columns without rebuilding: rebuilt as well.
     db.conn.execute("UPDATE ledger SET retries = 0, faults = 0")
     db.conn.execute("INSERT INTO ledger VALUES ('card:none', '2026-03-02', 2, 0, 0, NULL, 0, 0)")
-    db.conn.execute("PRAGMA user_version = 0")
-    db.close()
-    db = CollectorDB(str(tmp_path / "c.db"))
+    db = reopened_under_old_rules(db)
     rebuilt = db.conn.execute("SELECT person_id, day, passages, retries, faults FROM ledger ORDER BY person_id")
     assert rebuilt.fetchall() == expected
     assert db.conn.execute("SELECT last_wall FROM ledger WHERE person_id='P2'").fetchone() == (None,)
