@@ -168,6 +168,7 @@ class Daemon:
             "lane": dict(lane.counters),
             "dropped_frames": sum(r.dropped_frames for r in readers),
             "store_fault": writer.fault,
+            "store_dropped": writer.dropped,
             "roster_version": lane.roster.version if lane.roster is not None else None,
             "screening_warnings": list(lane.screener.warnings),
         }

@@ -1,7 +1,9 @@
 """The thread that writes finished passages to the store, behind the decision.
 
 The lane never waits on the disk. When a write fails (disk full, I/O error) the record
-stays queued in memory, the fault is reported, and writing resumes when it can.
+stays queued in memory, the fault is reported, and writing resumes when it can. Memory is
+bounded too: past MAX_PENDING the oldest pass and deny passages are let go (counted and
+logged), as the store's own size cap does on disk; fevers, faults and typed readings stay.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Callable, Deque, NamedTuple, Optional, Tuple, Union
 
 from edge.disk_reserve import disk_full
 from edge.record import PassageRecord
+from edge.store import ALERT_VERDICTS
 from edge.store_errors import StoreUnusable
 from edge.verdict import Verdict
 
@@ -40,6 +43,12 @@ REMEMBER = 256
 #: Fevers are remembered apart, as many as this: one may stay on screen, waiting for its
 #: ack and reading, while hundreds of pupils pass in a morning rush.
 REMEMBER_FEVERS = 64
+#: Items waiting in memory while the store cannot be written (a passage is about 3.5 KB
+#: here): some 70 MB, a week of a busy gate. A disk that stays full longer is a fault the
+#: technician must see; until then an out-of-memory kill would lose every waiting record.
+MAX_PENDING = 20_000
+#: After the first, one log line per this many passages let go.
+LOG_DROPS_EVERY = 1000
 
 
 class StoreWriter(threading.Thread):
@@ -58,11 +67,28 @@ class StoreWriter(threading.Thread):
         self._stopping = False
         self.fault: Optional[str] = None  # last write error while records are waiting
         self.written = 0
+        self.dropped = 0  # pass/deny passages let go unwritten (MAX_PENDING)
 
     def put(self, record: PassageRecord) -> None:
         with self._cond:
             self._pending.append(record)
+            if len(self._pending) > MAX_PENDING:
+                self._drop_oldest_routine()
             self._cond.notify()
+
+    def _drop_oldest_routine(self) -> None:
+        """Let go of the oldest waiting pass/deny passage (under the lock). Index 0 is the
+        one being written right now, so the search starts behind it."""
+        for index in range(1, len(self._pending)):
+            item = self._pending[index]
+            if isinstance(item, PassageRecord) and item.verdict not in ALERT_VERDICTS:
+                del self._pending[index]
+                self.dropped += 1
+                if self.dropped % LOG_DROPS_EVERY == 1:
+                    log.error("store unwritable with %d items waiting in memory: %d pass/deny passages let go "
+                              "so far, unstored (fevers, faults and readings are kept): %s",
+                              MAX_PENDING, self.dropped, self.fault)
+                return
 
     def put_reading(self, record: PassageRecord, value_c: float, source: str = "keypad") -> None:
         """Store a typed reading for ``record`` once the record itself is written (the same

@@ -105,3 +105,50 @@ def test_a_corrupt_database_error_is_a_store_fault_not_a_dead_writer(store, monk
         assert writer.is_alive()
     finally:
         writer.stop()
+
+
+def test_memory_is_bounded_while_the_disk_stays_full_and_alerts_are_kept(store, monkeypatch, caplog):
+    """A disk that stays full for days: the queue in memory stops at MAX_PENDING, letting go
+    of the oldest pass/deny passages (counted, logged) and keeping every fever, fault and
+    typed reading; what is kept is written, in order, once space returns."""
+    monkeypatch.setattr(edge.store_writer, "RETRY_S", 0.05)
+    monkeypatch.setattr(edge.store_writer, "MAX_PENDING", 80)
+    monkeypatch.setattr(edge.store_writer, "LOG_DROPS_EVERY", 20)
+    caplog.set_level(logging.ERROR, logger="edge.store_writer")
+    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+    store.conn.execute(f"PRAGMA max_page_count={pages}")
+    for filler in range(1000):  # fill the pages there are, so that the very first write fails
+        try:
+            store.record_passage(make_record(-1 - filler))
+        except Exception:
+            break
+    writer = StoreWriter(store)
+    writer.start()
+    try:
+        verdicts = {0: Verdict.PASS, 3: Verdict.FEVER, 7: Verdict.FAULT, 5: Verdict.DENY}
+        records = [make_record(i, verdicts.get(i % 10, Verdict.PASS)) for i in range(RECORDS)]
+        writer.put(records[0])
+        assert _wait(lambda: writer.fault is not None)  # records[0] is the one being retried
+        for record in records[1:]:
+            writer.put(record)
+            if record.verdict is Verdict.FEVER and record.t == 13.0:
+                writer.put_reading(record, 38.2)
+        assert writer.waiting == 80
+        alerts = [r for r in records if r.verdict in (Verdict.FEVER, Verdict.FAULT)]
+        routine = [r for r in records[1:] if r not in alerts]
+        assert writer.dropped == RECORDS + 1 - 80  # the reading is an item too
+        drops = [r.getMessage() for r in caplog.records if "let go" in r.getMessage()]
+        assert len(drops) == len(range(1, writer.dropped + 1, 20)) and "full" in drops[0]
+
+        store.conn.execute("PRAGMA max_page_count=1073741823")
+        assert _wait(lambda: writer.waiting == 0 and writer.fault is None)
+    finally:
+        writer.stop()
+    db = sqlite3.connect(store.path)
+    monos = [r[0] for r in db.execute("SELECT mono FROM passages WHERE mono >= 0 ORDER BY seq")]
+    # The passage in hand when the bound was reached, every fever and fault, and the newest
+    # pass/deny passages that fit: in their order.
+    newest = routine[len(routine) - (80 - 1 - len(alerts) - 1):]
+    assert monos == sorted([0.0] + [r.t for r in alerts] + [r.t for r in newest])
+    assert db.execute("SELECT p.mono, c.value_c FROM secondary_checks c JOIN passages p ON p.seq = c.seq"
+                      ).fetchall() == [(13.0, 38.2)]

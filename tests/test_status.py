@@ -17,7 +17,7 @@ from edge.commands import status as status_command
 from edge.housekeeping import Housekeeping, state_path
 from edge.retention import Retention
 from edge.settings.device import DeviceSettings
-from edge.status_read import read_state
+from edge.status_read import read_database, read_state
 from edge.store import Store
 from edge.verdict import Verdict
 
@@ -177,3 +177,18 @@ def test_status_names_the_roster_the_running_gate_decides_from():
     assert status_command._roster_line(None, {"roster_version": None}, "/etc/gate-edge/roster.csv") == (
         "roster       stored version none; the gate has no roster: cards are not checked (no_roster)")
 
+
+
+def test_status_shows_a_store_fault_and_the_passages_let_go_while_it_lasted(tmp_path):
+    db = str(tmp_path / "gate.db")
+    Store(db, DeviceSettings(id="g1")).open().close()
+    health = {"devices": {"thermal": "ok"}, "store_fault": "disk full: database or disk is full",
+              "store_dropped": 221}
+    Housekeeping(Retention(db, 30, 1 << 30), 3600, threading.Event(), lambda: health, db).write_state()
+    lines = status_command.render("s1", "g1", read_database(db, "UTC"), read_state(db))
+    assert "STORE FAULT  disk full: database or disk is full (passages wait in memory)" in lines
+    assert any(line.startswith("STORE LOSS   221 pass/deny passages let go") for line in lines)
+    health["store_dropped"] = 0
+    Housekeeping(Retention(db, 30, 1 << 30), 3600, threading.Event(), lambda: health, db).write_state()
+    assert not any("STORE LOSS" in line for line in status_command.render("s1", "g1", read_database(db, "UTC"),
+                                                                           read_state(db)))

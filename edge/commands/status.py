@@ -88,6 +88,9 @@ def render(site: str, device: str, db: Dict[str, Any], state: Dict[str, Any],
         lines.append(f"sync         {health.get('sync', 'unknown')}")
         if health.get("store_fault"):
             lines.append(f"STORE FAULT  {health['store_fault']} (passages wait in memory)")
+        if health.get("store_dropped"):
+            lines.append(f"STORE LOSS   {health['store_dropped']} pass/deny passages let go unstored since start"
+                         " (the store stayed unwritable; fevers and faults are kept)")
         ret = health.get("retention") or {}
         if ret.get("runs"):
             lines.append(f"retention    {ret.get('purged_old', 0)} purged, {ret.get('dropped_synced', 0)}"
