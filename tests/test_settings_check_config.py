@@ -106,7 +106,8 @@ def test_summary_offline_and_temperature_only(tmp_path: Path, monkeypatch: pytes
     assert "  mqtt: offline only (records stay in the local store)" in out.splitlines()
     monkeypatch.setenv("GATE_TEST_MQTT_PW", "pw")
     good.write_text("thermal: {type: sim}\n"
-                    "mqtt: {host: b.example, username: gate, password: {env: GATE_TEST_MQTT_PW}}\n", encoding="utf-8")
+                    "mqtt: {host: b.example, username: gate, password: {env: GATE_TEST_MQTT_PW},"
+                    " tls_ca: /etc/gate-edge/ca.crt}\n", encoding="utf-8")
     code, out, _ = run_check(str(good))
     assert code == 0
     assert "user gate, password from environment variable GATE_TEST_MQTT_PW" in out and "pw\n" not in out

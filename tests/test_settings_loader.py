@@ -72,7 +72,8 @@ def test_values_are_typed_and_keys_map_to_fields() -> None:
         "light: {type: log, level: debug}\n"
         "screening: {fever_c: 38, stable_frames: 6, blackbody: {x: 1, y: 2, w: 3, h: 4}}\n"
         "signals:\n  pass: {lamps: [green, buzzer], seconds: 1.5}\n"
-        "mqtt: {host: broker.school, port: 8883, protocol: 3.1.1, username: g7, password: {env: GATE_PW}}\n"
+        "mqtt: {host: broker.school, port: 8883, protocol: 3.1.1, username: g7, password: {env: GATE_PW},"
+        " tls_ca: ca.crt}\n"
         + SENSOR, "g.yaml")
     assert config.device.id == "g7" and config.device.direction == "exit"
     assert config.light.type == "log" and config.light.options.level == "debug"
@@ -319,3 +320,19 @@ def test_mqtt_keys_that_would_be_ignored_or_misused() -> None:
     config = load_config_text("mqtt: {username: g1, password: {env: PW}, backoff_min_s: 5, backoff_max_s: 5, "
                               "tls_ca: ca.crt, tls_cert: g.crt, tls_key: g.key}\n" + SENSOR, "g.yaml")
     assert (config.mqtt.username, config.mqtt.tls_key, config.mqtt.backoff_max_s) == ("g1", "g.key", 5.0)
+
+
+def test_a_password_never_crosses_the_network_in_clear_text_unless_the_wire_is_declared_trusted() -> None:
+    assert errors("mqtt:\n  host: broker.school.lan\n  username: g1\n  password: {env: GATE_PW}\n") == [
+        "gate.yaml:4: mqtt.password: would cross the network to broker.school.lan in clear text (no TLS): set "
+        "tls_ca (the CA of the broker's certificate; port 8883 in config/mosquitto/site.conf), or "
+        "plaintext_password: true for a trusted wire"]
+    # port 8883 alone is no TLS: tls_ca switches it on (the CONNECT would go out before the refusal)
+    assert len(errors("mqtt: {host: 10.0.0.5, port: 8883, username: g1, password: {env: PW}}\n")) == 1
+    for fine in ("mqtt: {host: broker.school.lan, username: g1, password: {env: PW}, tls_ca: ca.crt}\n",
+                 "mqtt: {host: broker.school.lan, username: g1, password: {env: PW}, plaintext_password: true}\n",
+                 "mqtt: {host: 127.0.0.1, username: g1, password: {env: PW}}\n",
+                 "mqtt: {host: localhost, username: g1, password: {env: PW}}\n",
+                 "mqtt: {host: '::1', username: g1, password: {env: PW}}\n",
+                 "mqtt: {host: broker.school.lan, username: g1}\n"):  # no password: nothing to leak
+        assert load_config_text(fine + SENSOR, "g.yaml").mqtt is not None, fine

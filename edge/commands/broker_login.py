@@ -7,6 +7,9 @@ import dataclasses
 import os
 from typing import Optional, Tuple
 
+from edge.settings.checks import loopback_host
+from edge.sync.client import parse_broker_url
+
 
 @dataclasses.dataclass(frozen=True)
 class BrokerLogin:
@@ -22,6 +25,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         help="File holding the broker password (first line; e.g. a systemd credential).")
     secret.add_argument("--password-env", metavar="NAME", help="Environment variable holding the broker password.")
     p.add_argument("--ca", metavar="FILE", help="CA file for TLS (the school's own CA; default: the system's).")
+    p.add_argument("--plaintext-password", action="store_true",
+                   help="send the password without TLS (mqtt://) to a broker on another machine: only on a trusted "
+                        "wire, anyone on the network can read it")
 
 
 def from_arguments(args: argparse.Namespace) -> Tuple[Optional[BrokerLogin], str]:
@@ -39,6 +45,14 @@ def from_arguments(args: argparse.Namespace) -> Tuple[Optional[BrokerLogin], str
         password = os.environ[args.password_env]
     if password and not args.username:
         return None, "a password was given without --username"
+    try:
+        host, _port, tls = parse_broker_url(args.broker)
+    except ValueError as exc:  # (the commands report a bad URL themselves; here it is only checked early)
+        return None, f"--broker {args.broker}: {exc}"
+    if password and not tls and not args.plaintext_password and not loopback_host(host):
+        return None, (f"--broker {args.broker}: the password would cross the network in clear text; use "
+                      "mqtts://HOST:8883 (TLS, with --ca for the school's CA), or --plaintext-password on a "
+                      "trusted wire")
     if args.ca and not os.access(args.ca, os.R_OK):
         return None, f"--ca {args.ca}: cannot read the CA file"
     return BrokerLogin(args.username or "", password, args.ca), ""

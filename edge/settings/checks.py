@@ -4,6 +4,7 @@ Each raises ValueError with what was expected; the validator reports it at the k
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -61,6 +62,17 @@ def host_name(text: str) -> None:
     """A broker address: empty text would fail every connection attempt of the sync thread."""
     if not text.strip():
         raise ValueError("expected the broker's host name or address, got empty text")
+
+
+def loopback_host(host: str) -> bool:
+    """A broker on this very machine: what goes to it never crosses a wire."""
+    name = host.strip().lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def regex(text: str) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import dataclasses
 from typing import List, Literal, Optional, Tuple
 
-from edge.settings.checks import host_name, topic_prefix
+from edge.settings.checks import host_name, loopback_host, topic_prefix
 from edge.settings.errors import raise_problems
 from edge.settings.fields import SecretRef, setting
 
@@ -21,6 +21,8 @@ class MqttSettings:
     username: Optional[str] = setting(None, doc="User name for the broker.")
     password: Optional[SecretRef] = setting(None, doc="Password, from a file, environment variable or credential.")
     tls_ca: Optional[str] = setting(None, doc="CA certificate file; set to use TLS (hostname is checked).")
+    plaintext_password: bool = setting(False, doc="Send the password without TLS (no tls_ca) to a broker on another "
+                                       "machine: anyone on the network can read it. Only for a trusted wire.")
     tls_cert: Optional[str] = setting(None, doc="Client certificate file for TLS client authentication.")
     tls_key: Optional[str] = setting(None, doc="Client private key file for tls_cert "
                                      "(empty: the key is in tls_cert's file).")
@@ -43,6 +45,11 @@ class MqttSettings:
         if self.password is not None and not self.username:  # the client sends a password only with a user
             found.append(("password", "a password is sent only with a user name: set username, or leave "
                                       "password out"))
+        if (self.password is not None and self.username and not self.tls_ca and not self.plaintext_password
+                and not loopback_host(self.host)):
+            found.append(("password", f"would cross the network to {self.host} in clear text (no TLS): set tls_ca "
+                                      "(the CA of the broker's certificate; port 8883 in config/mosquitto/site.conf),"
+                                      " or plaintext_password: true for a trusted wire"))
         if self.backoff_min_s > self.backoff_max_s:
             found.append(("backoff_min_s", f"must not be above backoff_max_s ({self.backoff_max_s:g}), "
                                            f"got {self.backoff_min_s:g}"))
