@@ -11,7 +11,7 @@ import datetime as dt
 from types import MappingProxyType
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
-from edge.cards import normalize_card_id
+from edge.cards import mask_card_id, normalize_card_id
 
 SNAPSHOT_FORMAT = 1
 ROLES = ("student", "staff", "worker", "resident", "other")
@@ -111,7 +111,9 @@ class Roster:
             for card in person.cards:
                 other = by_card.get(card)
                 if other is not None:
-                    raise RosterError(f"card {card} belongs to both {other.person_id} and {person.person_id}")
+                    # Masked: this text reaches the journal (check-config, a rejected downlink).
+                    raise RosterError(f"card {mask_card_id(card)} belongs to both {other.person_id} and "
+                                      f"{person.person_id}")
                 by_card[card] = person
         self._by_card: Mapping[str, Person] = MappingProxyType(by_card)
         self._by_id: Mapping[str, Person] = MappingProxyType(by_id)

@@ -13,7 +13,7 @@ import os
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from edge.cards import normalize_card_id
+from edge.cards import mask_card_id, normalize_card_id
 from edge.roster import SNAPSHOT_FORMAT, RosterError, person_from_json
 
 COLUMNS = ("person_id", "name", "role", "group", "cards", "card", "return_from", "exit_approved_until",
@@ -127,7 +127,8 @@ def parse_text(text: str, site: str = "", version: int = 0) -> Dict[str, Any]:
         seen_ids.setdefault(person.person_id, row_no)
         for card in person.cards:
             if card in seen_cards and seen_cards[card][1] != person.person_id:
-                errors.append(f"row {row_no}: card {card} already belongs to {seen_cards[card][1]} "
+                # Masked: this text reaches the journal (check-config at every start); the row says which.
+                errors.append(f"row {row_no}: card {mask_card_id(card)} already belongs to {seen_cards[card][1]} "
                               f"(row {seen_cards[card][0]})")
             seen_cards.setdefault(card, (row_no, person.person_id))
         data["cards"] = list(person.cards)
