@@ -171,7 +171,7 @@ class StoreWriter(threading.Thread):
             if isinstance(item, Ack):
                 log.warning("fever acknowledged, but its passage is no longer known: not marked")
             else:
-                log.error("thermometer reading %.1f C: its passage is no longer known, not stored", item.value_c)
+                log.error("a typed thermometer reading: its passage is no longer known, not stored")
             return -1
         if isinstance(item, Ack):
             self.store.mark_acknowledged(known[1], item.wall)  # type: ignore[attr-defined]
@@ -179,7 +179,8 @@ class StoreWriter(threading.Thread):
         try:
             self.store.add_secondary_check(known[1], item.value_c, item.source)  # type: ignore[attr-defined]
         except KeyError:  # the passage was purged meanwhile (retention): nothing to attach it to
-            log.error("thermometer reading %.1f C: passage %d is gone, not stored", item.value_c, known[1])
+            log.error("a typed thermometer reading: passage %d is gone, not stored", known[1])
             return -1
-        log.info("secondary check %.1f C stored for passage %d", item.value_c, known[1])
+        # No value in the journal: it outlives retention, and a passage number names a person.
+        log.info("secondary check stored for passage %d", known[1])
         return known[1]

@@ -88,10 +88,11 @@ def test_open_fevers_are_bounded_on_a_gate_where_no_one_acknowledges_them() -> N
     assert [r for r, _p in live.fevers] == fevers[-REMEMBER_FEVERS:]
 
 
-def test_a_reading_typed_after_the_ack_goes_to_that_fever_and_through_the_writer(tmp_path) -> None:
+def test_a_reading_typed_after_the_ack_goes_to_that_fever_and_through_the_writer(tmp_path, caplog) -> None:
     """Enter silences the alarm, the guard measures, then types: no passage is on the screen
     any more, yet the reading belongs to the fever just acknowledged. The screen thread
-    never writes to the database; the writer stores the reading behind its passage."""
+    never writes to the database; the writer stores the reading behind its passage. The
+    journal gets no reading (it outlives retention; a passage number names a person)."""
     import queue
     import time
 
@@ -101,6 +102,7 @@ def test_a_reading_typed_after_the_ack_goes_to_that_fever_and_through_the_writer
     from edge.store import Store
     from edge.store_writer import StoreWriter
 
+    caplog.set_level(logging.INFO)
     store = Store(str(tmp_path / "gate.db"), DeviceSettings(id="g1", site="s1")).open()
     writer = StoreWriter(store)
     writer.start()
@@ -121,9 +123,15 @@ def test_a_reading_typed_after_the_ack_goes_to_that_fever_and_through_the_writer
             time.sleep(0.02)
         assert store.conn.execute("SELECT p.verdict, c.value_c FROM secondary_checks c JOIN passages p"
                                   " ON p.seq = c.seq").fetchall() == [("fever", 38.2)]
+        for key in b"3x\r":  # rejected
+            pad.key(key)
     finally:
         writer.stop()
         store.close()
+    lines = [r.getMessage() for r in caplog.records]
+    assert "secondary check stored for passage 1" in lines
+    assert any("not recorded" in line for line in lines) and any("rejected" in line for line in lines)
+    assert not [line for line in lines if "38" in line or "3x" in line]
 
 
 @pytest.mark.parametrize("value,shown", [(37.95, "37.95°C"), (38.0, "38.0°C"), (37.9, "37.9°C")])

@@ -94,14 +94,14 @@ class Keypad:
     def _submit(self) -> bool:
         value = parse_reading(self._typed)
         if value is None:
-            log.info("keypad: rejected thermometer reading %r", self._typed)
+            log.info("keypad: a typed thermometer reading rejected (%d characters)", len(self._typed))
             self._typed, self._error = "", "bad_reading"
             return True
         self._typed = ""
         # "stored" only once the daemon took it: a reading with no passage to go with it is
         # said to be lost, not shown as kept.
         if self.on_action(GuardAction("secondary", value)) is False:
-            log.warning("keypad: thermometer reading %.2f C not recorded", value)
+            log.warning("keypad: a typed thermometer reading was not recorded (no passage to go with it)")
             self._stored, self._error = None, "not_recorded"
         else:
             self._stored, self._error = value, None
