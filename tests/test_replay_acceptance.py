@@ -27,7 +27,7 @@ def recording(tmp_path_factory) -> Path:
 
 
 def _replay(path: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "edge", "replay", str(path), "--json"], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "edge", "replay", str(path), "--json", "--raw-cards"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -49,3 +49,22 @@ def test_fever_sensitivity_pass_rate_and_determinism(recording):
     assert missed == []
     passed = sum(1 for t in normal if by_card.get(t["card"], {}).get("verdict") == "pass")
     assert passed / len(normal) >= 0.95
+
+
+def test_replay_json_masks_card_numbers_unless_asked(tmp_path):
+    """A real gate's recording holds real ID numbers; replay output gets pasted into reports."""
+    path = tmp_path / "six.npz"
+    subprocess.run([sys.executable, "-m", "edge", "sim", "--out", str(path), "--people", "6", "--seed", "3",
+                    "--sensor", "mlx90640", "--unknown-card-rate", "0.5"], check=True, cwd=ROOT, timeout=300,
+                   capture_output=True)
+    cards = {t["card"] for t in load(str(path)).truth if t["card"]}
+    assert cards
+    masked = subprocess.run([sys.executable, "-m", "edge", "replay", str(path), "--json"], cwd=ROOT, timeout=300,
+                            capture_output=True, text=True)
+    assert masked.returncode == 0, masked.stderr
+    shown = {json.loads(line)["card"] for line in masked.stdout.splitlines()} - {None}
+    assert shown and not any(card in masked.stdout for card in cards)
+    assert all(c.startswith("******") and len(c) == 10 for c in shown)
+    raw = subprocess.run([sys.executable, "-m", "edge", "replay", str(path), "--json", "--raw-cards"], cwd=ROOT,
+                         timeout=300, capture_output=True, text=True)
+    assert {json.loads(line)["card"] for line in raw.stdout.splitlines()} - {None} <= cards

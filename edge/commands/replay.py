@@ -14,12 +14,16 @@ def register(sub: "argparse._SubParsersAction") -> None:
     p.add_argument("recording", metavar="FILE.npz")
     p.add_argument("--config", metavar="FILE", help="YAML config (default: the embedded default)")
     p.add_argument("--json", action="store_true", help="one JSON object per passage (default: one text line)")
+    p.add_argument("--raw-cards", action="store_true",
+                   help="card numbers unmasked in --json (to match a simulated recording's truth; a real gate's "
+                        "recording holds real ID numbers)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from edge.clock import local_time_in
     from edge.outputs import format_passage
+    from edge.record import masked_card
     from edge.replay import run_recording
     from edge.settings.files import START_CHECKS
 
@@ -32,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
     for seq, (record, _person) in enumerate(run_recording(rec, config), start=1):
         if args.json:
             print(json.dumps({
-                "seq": seq, "t": round(record.t, 3), "card": record.card, "person_id": record.person_id,
+                "seq": seq, "t": round(record.t, 3), "card": record.card if args.raw_cards else masked_card(record),
+                "person_id": record.person_id,
                 "skin_c": _round(record.skin_c), "body_c": _round(record.body_c),
                 "verdict": record.verdict.value, "reasons": list(record.reasons),
                 "calibration": record.measurement.get("calibration_version"),
