@@ -125,6 +125,11 @@ def test_reference_lists_every_section_and_driver() -> None:
     assert "| `fever_c` | number | `37.3` | 35 .. 40 |" in text
     assert "| `direction` | one of: `entry`, `exit` | `entry` |" in text
     assert "| `x` | integer | **required** | 0 .. 4095 |" in text
+    # Each verdict's own defaults, not the class's (lamps [], 2 s) for all five.
+    fever = text.split("### `signals.fever`")[1].split("###")[0]
+    assert "| `lamps` | list of text | `[red, buzzer]` |" in fever and "| `seconds` | number | `0` |" in fever
+    deny = text.split("### `signals.deny`")[1].split("###")[0]
+    assert "| `lamps` | list of text | `[yellow, red]` |" in deny and "| `seconds` | number | `3` |" in deny
 
 
 def test_reference_option_prints_it(capsys: pytest.CaptureFixture) -> None:

@@ -233,10 +233,33 @@ def test_demo_config_equals_the_packaged_default() -> None:
 
 
 def test_only_the_fever_light_may_wait_for_an_acknowledgement() -> None:
-    assert errors("signals:\n  pass:\n    seconds: 0\n") == [
-        "gate.yaml:2: signals: pass.seconds is 0 (until acknowledged), but only a fever is acknowledged: "
+    assert errors("signals:\n  fever_timeout_s: 100\n  pass:\n    lamps: [green]\n    seconds: 0\n") == [
+        "gate.yaml:5: signals.pass.seconds: 0 means until acknowledged, but only a fever is acknowledged: "
         "give pass a duration in seconds"]
     assert load_config_text("signals:\n  fever:\n    seconds: 0\n" + SENSOR, "gate.yaml").signals.fever.seconds == 0
+
+
+def test_a_partial_signal_section_keeps_the_rest_of_that_verdicts_own_default() -> None:
+    """`fever: {buzzer_seconds: 5}` once took the class defaults for the rest: no lamps,
+    2 s. The fever light showed nothing."""
+    default = load_config_text(SENSOR, "g.yaml").signals
+    for text in ("signals:\n  fever:\n    buzzer_seconds: 5\n", "signals:\n  fever:\n"):
+        fever = load_config_text(text + SENSOR, "g.yaml").signals.fever
+        assert (fever.lamps, fever.blink_hz, fever.seconds) == (["red", "buzzer"], 2.0, 0.0), text
+    assert load_config_text("signals:\n  fever:\n    buzzer_seconds: 5\n" + SENSOR, "g.yaml"
+                            ).signals.fever.buzzer_seconds == 5.0
+    signals = load_config_text("signals:\n  deny: {seconds: 5}\n  fault: {blink_hz: 2}\n" + SENSOR, "g.yaml").signals
+    assert (signals.deny.lamps, signals.deny.seconds) == (default.deny.lamps, 5.0) == (["yellow", "red"], 5.0)
+    assert (signals.fault.lamps, signals.fault.seconds, signals.fault.blink_hz) == (["yellow"], 0.0, 2.0)
+    assert signals.pass_ == default.pass_ and signals.fever == default.fever
+
+
+def test_checks_across_keys_blame_the_key_they_are_about() -> None:
+    assert errors("signals:\n  fever_timeout_s: 100\n  fever:\n    seconds: 0\n    lamps:\n      - red\n"
+                  "      - blu\n") == ["gate.yaml:5: signals.fever.lamps: unknown lamp 'blu'; lamps are "
+                                      "red, yellow, green, buzzer"]
+    assert errors("policy:\n  roster_file: r.csv\n  mode: dorm\n  dormitory: ''\n") == [
+        "gate.yaml:4: policy.dormitory: mode dorm needs dormitory: the building name as written in the roster"]
 
 
 def test_non_finite_numbers_are_rejected() -> None:

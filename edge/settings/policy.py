@@ -3,6 +3,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal, Optional
 
+from edge.settings.errors import FieldError
 from edge.settings.fields import setting
 
 
@@ -38,4 +39,4 @@ class PolicySettings:
     def __post_init__(self) -> None:
         # device.direction is checked against mode by GateConfig (another section).
         if self.mode == "dorm" and not (self.dormitory or "").strip():
-            raise ValueError("mode dorm needs dormitory: the building name as written in the roster")
+            raise FieldError([("dormitory", "mode dorm needs dormitory: the building name as written in the roster")])

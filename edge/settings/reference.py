@@ -52,8 +52,12 @@ def type_text(tp: Any) -> str:
     return {str: "text", int: "integer", float: "number", bool: "true/false"}.get(tp, str(tp))
 
 
-def default_text(field: dataclasses.Field) -> str:
-    if field.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+def default_text(field: dataclasses.Field, base: Any = None) -> str:
+    """``base``: the enclosing section's own default instance, whose values are the defaults
+    of its keys (signals.fever is not signals.pass)."""
+    if base is not None:
+        value = getattr(base, field.name)
+    elif field.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
         value = field.default_factory()  # type: ignore[misc]
     elif field.default is dataclasses.MISSING:
         return "**required**"
@@ -92,7 +96,7 @@ def _section_type(tp: Any) -> Any:
     return None
 
 
-def render_table(cls: type, path: str, level: int, skip: typing.Tuple[str, ...] = ()) -> List[str]:
+def render_table(cls: type, path: str, level: int, skip: typing.Tuple[str, ...] = (), base: Any = None) -> List[str]:
     """Table of ``cls``'s keys, then a sub-section per nested dataclass."""
     hints = typing.get_type_hints(cls)
     fields = [f for f in dataclasses.fields(cls) if f.init and yaml_key(f.name) not in skip]
@@ -100,7 +104,7 @@ def render_table(cls: type, path: str, level: int, skip: typing.Tuple[str, ...] 
     nested = []
     for f in fields:
         key, tp = yaml_key(f.name), hints[f.name]
-        out.append(f"| `{key}` | {_cell(type_text(tp))} | {_cell(default_text(f))} | {range_text(f.metadata)} "
+        out.append(f"| `{key}` | {_cell(type_text(tp))} | {_cell(default_text(f, base))} | {range_text(f.metadata)} "
                    f"| {_cell(f.metadata.get('doc', ''))} |")
         if _section_type(tp) is not None:
             nested.append((key, _section_type(tp), f))
@@ -110,7 +114,8 @@ def render_table(cls: type, path: str, level: int, skip: typing.Tuple[str, ...] 
         sub_path = f"{path}.{key}" if path else key
         docs = [d for d in (f.metadata.get("doc", ""), _doc(sub)) if d]
         out += ["", f"{'#' * level} `{sub_path}`", "", " ".join(dict.fromkeys(docs)), ""]
-        out += render_table(sub, sub_path, level + 1)
+        own = f.default_factory() if f.default_factory is not dataclasses.MISSING else None  # type: ignore[misc]
+        out += render_table(sub, sub_path, level + 1, base=own if dataclasses.is_dataclass(own) else None)
     return out
 
 

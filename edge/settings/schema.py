@@ -116,8 +116,10 @@ class Validator:
         return out
 
     def dataclass(self, node: Optional[Node], cls: type, path: str,
-                  pairs: Optional[Pairs] = None, skip: Tuple[str, ...] = ()) -> Any:
-        """An instance of ``cls`` from a mapping (or nothing: all defaults)."""
+                  pairs: Optional[Pairs] = None, skip: Tuple[str, ...] = (), base: Any = None) -> Any:
+        """An instance of ``cls`` from a mapping (or nothing: all defaults). Keys left out
+        take their value from ``base`` when given (the field's own default instance), else
+        the class defaults."""
         if pairs is None:
             if is_null(node):
                 pairs = []
@@ -142,8 +144,14 @@ class Validator:
                 self.error(key, join(path, name), f"unknown {word}{hint}")
                 ok = False
                 continue
-            result = self._checked(val, self.value(val, hints[field.name], join(path, name), field.metadata),
-                                   join(path, name), field.metadata)
+            hint = hints[field.name]
+            if dataclasses.is_dataclass(hint) and field.default_factory is not dataclasses.MISSING:
+                # A section whose default is its own instance (signals.fever: red, buzzer, until
+                # acknowledged): a partial section keeps the rest of that default, not the class's.
+                built = self.dataclass(val, hint, join(path, name), base=field.default_factory())
+            else:
+                built = self.value(val, hint, join(path, name), field.metadata)
+            result = self._checked(val, built, join(path, name), field.metadata)
             if result is INVALID:
                 ok = False
             else:
@@ -156,6 +164,10 @@ class Validator:
             ok = False
         if not ok:
             return INVALID
+        if base is not None:
+            for f in dataclasses.fields(cls):
+                if f.init and f.name not in kwargs and yaml_key(f.name) not in given:
+                    kwargs[f.name] = getattr(base, f.name)
         try:
             return cls(**kwargs)
         except FieldError as exc:  # checks across keys, each blamed on its own key

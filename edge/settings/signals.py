@@ -4,6 +4,7 @@ import dataclasses
 from typing import List
 
 from drivers.base import LAMPS
+from edge.settings.errors import FieldError
 from edge.settings.fields import setting
 
 
@@ -19,7 +20,7 @@ class LightPattern:
     def __post_init__(self) -> None:
         unknown = [lamp for lamp in self.lamps if lamp not in LAMPS]
         if unknown:
-            raise ValueError(f"unknown lamp {unknown[0]!r}; lamps are {', '.join(LAMPS)}")
+            raise FieldError([("lamps", f"unknown lamp {unknown[0]!r}; lamps are {', '.join(LAMPS)}")])
 
 
 def _pattern(lamps: List[str], blink_hz: float = 0.0, seconds: float = 2.0, buzzer_seconds: float = 0.0):
@@ -43,5 +44,5 @@ class SignalSettings:
         endless = [name for name, pattern in (("pass", self.pass_), ("retry", self.retry), ("deny", self.deny))
                    if pattern.seconds == 0]
         if endless:
-            raise ValueError(f"{endless[0]}.seconds is 0 (until acknowledged), but only a fever is acknowledged: "
-                             f"give {endless[0]} a duration in seconds")
+            raise FieldError([(f"{endless[0]}.seconds", "0 means until acknowledged, but only a fever is "
+                                                        f"acknowledged: give {endless[0]} a duration in seconds")])
