@@ -54,8 +54,13 @@ def test_several_errors_one_line_each(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("text, line, problem", [
-    ("", 1, "the file has no settings (empty or only comments)"),
-    ("# thermal:\n#   type: p2pro_uvc\n", 1, "the file has no settings (empty or only comments)"),
+    ("", 1, "the file has no settings (empty, only comments or null)"),
+    ("# thermal:\n#   type: p2pro_uvc\n", 1, "the file has no settings (empty, only comments or null)"),
+    # A null document once passed check-config, then run crashed on a missing thermal section.
+    ("---\n", 1, "the file has no settings (empty, only comments or null)"),
+    ("# gate\n~\n", 1, "the file has no settings (empty, only comments or null)"),
+    ("null # x\n", 1, "the file has no settings (empty, only comments or null)"),
+    ("--- # c\n...\n", 1, "the file has no settings (empty, only comments or null)"),
     ("device:\n  id: g1\ncard: {type: rdm6300, port: /dev/ttyUSB0}\n", 1, "missing section"),
     ("device:\n  id: g1\nthermal:\n", 3, "empty section"),
 ])

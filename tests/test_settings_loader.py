@@ -40,7 +40,7 @@ def test_a_file_must_name_its_thermal_sensor() -> None:
             f"({', '.join(registry.driver_types('thermal'))})")
     for text in ("", "\n", "# gate.yaml\n# thermal: {type: p2pro_uvc}\n"):
         assert errors(text, sensor=False) == [
-            f"gate.yaml:1: thermal: the file has no settings (empty or only comments); {want}"]
+            f"gate.yaml:1: thermal: the file has no settings (empty, only comments or null); {want}"]
     assert errors("# lane 1\ndevice:\n  id: g1\ncard:\n  type: rdm6300\n  port: /dev/ttyUSB0\n",
                   sensor=False) == [f"gate.yaml:2: thermal: missing section; {want}"]
     assert errors("device:\n  id: g1\nthermal:\n#  type: p2pro_uvc\ncard: {type: rdm6300, port: /dev/ttyS0}\n",

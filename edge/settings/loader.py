@@ -85,8 +85,8 @@ def _thermal_issue(root: Optional[Node], name: str) -> Optional[ConfigIssue]:
     """A config file must name its thermal sensor: a default simulated one next to a real card
     reader would screen real people on invented temperatures. (The demo's file names 'sim'.)"""
     want = f"expected a section with 'type:' naming the thermal sensor ({', '.join(registry.driver_types('thermal'))})"
-    if root is None:
-        return ConfigIssue(name, 1, "thermal", f"the file has no settings (empty or only comments); {want}")
+    if root is None or is_null(root):  # (also '---', '~' or 'null' alone: a null document)
+        return ConfigIssue(name, 1, "thermal", f"the file has no settings (empty, only comments or null); {want}")
     if not isinstance(root, MappingNode):
         return None  # the validator reports the file is not a mapping
     pair = find_pair(root, "thermal")
