@@ -359,3 +359,15 @@ def test_a_password_never_crosses_the_network_in_clear_text_unless_the_wire_is_d
                  "mqtt: {host: '::1', username: g1, password: {env: PW}}\n",
                  "mqtt: {host: broker.school.lan, username: g1}\n"):  # no password: nothing to leak
         assert load_config_text(fine + SENSOR, "g.yaml").mqtt is not None, fine
+
+
+def test_fever_line_and_plausibility_limits_must_leave_room_for_a_fever() -> None:
+    """fever_c 38.5 with max_body_c 38 was accepted: every fever became RETRY (implausible)."""
+    assert errors("screening:\n  fever_c: 38.5\n  max_body_c: 38\n") == [
+        "gate.yaml:2: screening.fever_c: must lie between min_body_c (34.5) and max_body_c (38), else no fever can "
+        "be found; got 38.5"]
+    assert len(errors("screening: {fever_c: 36, min_body_c: 36.5}\n")) == 1
+    assert errors("screening:\n  cold_skin_c: 40\n  max_skin_c: 38\n") == [
+        "gate.yaml:2: screening.cold_skin_c: must be below max_skin_c (38), else every reading is too cold or too "
+        "hot; got 40"]
+    assert load_config_text("screening: {fever_c: 37.9, max_body_c: 38}\n" + SENSOR, "g.yaml").screening.fever_c == 37.9

@@ -3,6 +3,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal, Optional
 
+from edge.settings.errors import raise_problems
 from edge.settings.fields import setting
 
 
@@ -59,3 +60,16 @@ class ScreeningSettings:
     relative_margin_c: float = setting(1.0, min=0.3, max=3, doc="Relative threshold = trimmed mean of the window + this (deg C).")
     relative_min_samples: int = setting(5, min=3, max=100, doc="Readings needed before the relative threshold applies.")
     relative_idle_s: float = setting(1800.0, min=10, max=86400, doc="Baseline is discarded after this long without an accepted reading.")
+
+    def __post_init__(self) -> None:
+        # Each bound alone is in range, but a fever line at or past the plausibility limit
+        # turns every fever into a retry ("implausible"), and a cold limit at or above the
+        # hot one leaves no reading that is neither.
+        problems = []
+        if not self.min_body_c < self.fever_c < self.max_body_c:
+            problems.append(("fever_c", f"must lie between min_body_c ({self.min_body_c:g}) and max_body_c "
+                                        f"({self.max_body_c:g}), else no fever can be found; got {self.fever_c:g}"))
+        if self.cold_skin_c >= self.max_skin_c:
+            problems.append(("cold_skin_c", f"must be below max_skin_c ({self.max_skin_c:g}), else every reading is "
+                                            f"too cold or too hot; got {self.cold_skin_c:g}"))
+        raise_problems(problems)
