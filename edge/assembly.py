@@ -19,12 +19,12 @@ log = logging.getLogger(__name__)
 def load_local_roster(config: GateConfig) -> Optional[Roster]:
     """The roster this gate decides from when it starts: the configured CSV file."""
     if config.policy.roster_file is None:
-        log.warning("no roster configured: cards are not checked against a roster")
+        log.warning("no roster configured (policy.roster_file): %s", config.policy.no_roster_effect())
         return None
     try:
         roster = Roster.from_csv(config.policy.roster_file, site=config.device.site)
     except (RosterError, OSError) as exc:
-        log.error("roster file not usable, cards are not checked: %s", exc)
+        log.error("roster file not usable, %s: %s", config.policy.no_roster_effect(), exc)
         return None
     log.info("roster %s: %d persons from %s", roster.version, len(roster), config.policy.roster_file)
     return roster
@@ -51,7 +51,7 @@ def load_gate_roster(config: GateConfig, current: Optional[Roster] = None) -> Op
         if current is not None:
             log.error("no roster left to load: the gate keeps deciding from roster %s", current.version)
             return current
-        log.warning("no roster: cards are not checked against a roster")
+        log.warning("no roster: %s", config.policy.no_roster_effect())
         return None
     log.info("roster %s: %d persons from %s", roster.version, len(roster), source)
     return roster

@@ -114,7 +114,7 @@ def test_a_failed_reload_is_tried_again_at_the_next_look(tmp_path):
     assert watch.check() and len(calls) == 2 and not watch.check()
 
 
-def test_a_roster_file_made_unusable_under_a_running_gate_keeps_the_lane_on_its_roster(tmp_path):
+def test_a_roster_file_made_unusable_under_a_running_gate_keeps_the_lane_on_its_roster(tmp_path, caplog):
     """A stray quote saved into the file, or the file removed before a copy: the lane keeps the
     roster it has instead of an older stored one or none (every card denied: no_roster)."""
     from edge.assembly import load_gate_roster
@@ -130,7 +130,10 @@ def test_a_roster_file_made_unusable_under_a_running_gate_keeps_the_lane_on_its_
     assert load_gate_roster(config, current) is current
     csv.unlink()
     assert load_gate_roster(config, current) is current
-    assert load_gate_roster(config) is None  # at start there is nothing to keep
+    with caplog.at_level("WARNING", logger="edge.assembly"):
+        assert load_gate_roster(config) is None  # at start there is nothing to keep
+    # What the log says is what the lane does (it once said "cards are not checked").
+    assert "no roster: every card is denied (no_roster)" in caplog.text
     # A stored roster newer than the lane's still wins (a publish arrived meanwhile).
     roster_store.apply_snapshot(str(tmp_path / "gate.db"), snapshot(int(current.version) + 10))
     newer = load_gate_roster(config, current)

@@ -17,6 +17,7 @@ from edge.commands import status as status_command
 from edge.housekeeping import Housekeeping, state_path
 from edge.retention import Retention
 from edge.settings.device import DeviceSettings
+from edge.settings.policy import PolicySettings
 from edge.status_read import read_database, read_state
 from edge.store import Store
 from edge.verdict import Verdict
@@ -175,7 +176,11 @@ def test_status_names_the_roster_the_running_gate_decides_from():
     assert status_command._roster_line("1764400000", running, None) == "roster       stored version 1764400000"
     # The daemon runs with no roster at all (its file unusable, nothing stored): not 'also reads'.
     assert status_command._roster_line(None, {"roster_version": None}, "/etc/gate-edge/roster.csv") == (
-        "roster       stored version none; the gate has no roster: cards are not checked (no_roster)")
+        "roster       stored version none; the gate has no roster: every card is denied (no_roster)")
+    assert status_command._roster_line(None, {"roster_version": None}, None,
+                                       PolicySettings(unknown_card=False).no_roster_effect()) == (
+        "roster       stored version none; the gate has no roster: every card passes, flagged no_roster "
+        "(policy.unknown_card: false)")
 
 
 

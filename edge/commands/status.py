@@ -30,7 +30,8 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
                   indent=2, sort_keys=True, default=str)
         out.write("\n")
         return 0
-    out.write("\n".join(render(config.device.site, config.device.id, db, state, config.policy.roster_file)) + "\n")
+    out.write("\n".join(render(config.device.site, config.device.id, db, state, config.policy.roster_file,
+                                config.policy.no_roster_effect())) + "\n")
     return 0
 
 
@@ -44,7 +45,8 @@ def _age(seconds: float) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
-def _roster_line(stored: Optional[str], health: Dict[str, Any], roster_file: Optional[str]) -> str:
+def _roster_line(stored: Optional[str], health: Dict[str, Any], roster_file: Optional[str],
+                 no_roster: str = "every card is denied (no_roster)") -> str:
     """The stored version, and what the gate decides from when that is another roster (the
     CSV file of policy.roster_file is newer, or the stored one is not loaded yet), or none."""
     line = f"roster       stored version {stored or 'none'}"
@@ -52,14 +54,14 @@ def _roster_line(stored: Optional[str], health: Dict[str, Any], roster_file: Opt
     if lane is not None and str(lane) != str(stored):
         line += f"; the gate decides from version {lane}"
     elif lane is None and health:
-        line += "; the gate has no roster: cards are not checked (no_roster)"
+        line += f"; the gate has no roster: {no_roster}"
     elif lane is None and roster_file:
         line += f"; the gate also reads {roster_file} (version = its modification time; the newer wins)"
     return line
 
 
 def render(site: str, device: str, db: Dict[str, Any], state: Dict[str, Any],
-           roster_file: Optional[str] = None) -> List[str]:
+           roster_file: Optional[str] = None, no_roster: str = "every card is denied (no_roster)") -> List[str]:
     today = dict(db["today"])
     date = today.pop("date")
     backlog = db["backlog"]
@@ -81,7 +83,7 @@ def render(site: str, device: str, db: Dict[str, Any], state: Dict[str, Any],
     else:
         lines.append("backlog      empty: everything reached the school")
     health = state.get("health", {})
-    lines.append(_roster_line(db["roster_version"], health, roster_file))
+    lines.append(_roster_line(db["roster_version"], health, roster_file, no_roster))
     if health:
         devices = ", ".join(f"{role} {s}" for role, s in sorted(health.get("devices", {}).items()))
         lines.append(f"devices      {devices or 'unknown'}")

@@ -36,6 +36,11 @@ class PolicySettings:
         False, doc="entry/exit mode: a resident ID card read or guard key starts a visitor registration "
         "(always on in family_area mode; off: ID cards are denied).")
 
+    def no_roster_effect(self) -> str:
+        """What a card gets while the gate has no roster, for the log and ``status``."""
+        return ("every card is denied (no_roster)" if self.unknown_card
+                else "every card passes, flagged no_roster (policy.unknown_card: false)")
+
     def __post_init__(self) -> None:
         # device.direction is checked against mode by GateConfig (another section).
         if self.mode == "dorm" and not (self.dormitory or "").strip():
