@@ -371,3 +371,25 @@ def test_fever_line_and_plausibility_limits_must_leave_room_for_a_fever() -> Non
         "gate.yaml:2: screening.cold_skin_c: must be below max_skin_c (38), else every reading is too cold or too "
         "hot; got 40"]
     assert load_config_text("screening: {fever_c: 37.9, max_body_c: 38}\n" + SENSOR, "g.yaml").screening.fever_c == 37.9
+
+
+def test_values_that_load_but_name_nothing_usable_are_refused() -> None:
+    """Found by review 9b: each passed check-config, then the daemon stopped or retried for ever."""
+    assert errors("store: {path: ''}\n") == [
+        "gate.yaml:1: store.path: expected a file path, got empty text (leave the key out, or empty, for 'not set')"]
+    assert errors("policy: {roster_file: ''}\nscreening: {calibration_file: ' '}\n") == [
+        "gate.yaml:1: policy.roster_file: expected a file path, got empty text (leave the key out, or empty, "
+        "for 'not set')",
+        "gate.yaml:2: screening.calibration_file: expected a file path, got empty text (leave the key out, or "
+        "empty, for 'not set')"]
+    assert errors("mqtt: {host: 'mqtt://broker:1883'}\n")[0].startswith(
+        "gate.yaml:1: mqtt.host: expected a host name or address, got 'mqtt://broker:1883': no scheme or path")
+    assert errors("mqtt: {host: 'broker.school.lan:8883'}\n") == [
+        "gate.yaml:1: mqtt.host: expected a host name or address, got 'broker.school.lan:8883': give the port in "
+        "mqtt.port"]
+    assert load_config_text("mqtt: {host: 'fd00::5'}\n" + SENSOR, "g.yaml").mqtt.host == "fd00::5"
+    assert errors("store: {retention_days: 1:30}\nlane: {pair_window_s: 1:30.5}\n") == [
+        "gate.yaml:1: store.retention_days: expected a whole number, got 1:30 (YAML reads it as a base-60 number); "
+        "write the number itself",
+        "gate.yaml:2: lane.pair_window_s: expected a number, got 1:30.5 (YAML reads it as a base-60 number); "
+        "write the number itself"]

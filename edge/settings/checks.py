@@ -59,9 +59,26 @@ def _forbidden(text: str, chars: Tuple[str, ...]) -> str:
 
 
 def host_name(text: str) -> None:
-    """A broker address: empty text would fail every connection attempt of the sync thread."""
+    """A broker address: empty text, a URL or host:port would fail every connection attempt of
+    the sync thread, which retries for ever."""
     if not text.strip():
         raise ValueError("expected the broker's host name or address, got empty text")
+    if "://" in text or "/" in text:
+        raise ValueError(f"expected a host name or address, got '{text}': no scheme or path here "
+                         "(TLS is switched on by tls_ca, the port is mqtt.port)")
+    if ":" in text:
+        try:
+            ipaddress.ip_address(text.strip("[]"))  # an IPv6 address has colons of its own
+        except ValueError:
+            raise ValueError(f"expected a host name or address, got '{text}': give the port in mqtt.port") from None
+
+
+def file_path(text: str) -> None:
+    """A file name the program opens: empty text names no file (a quoted '' is not "not set")."""
+    if not text.strip():
+        raise ValueError("expected a file path, got empty text (leave the key out, or empty, for 'not set')")
+    if "\0" in text:
+        raise ValueError("expected a file path, got text with a NUL character")
 
 
 def loopback_host(host: str) -> bool:

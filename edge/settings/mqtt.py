@@ -3,7 +3,7 @@ from __future__ import annotations
 import dataclasses
 from typing import List, Literal, Optional, Tuple
 
-from edge.settings.checks import host_name, loopback_host, topic_prefix
+from edge.settings.checks import file_path, host_name, loopback_host, topic_prefix
 from edge.settings.errors import raise_problems
 from edge.settings.fields import SecretRef, setting
 
@@ -20,11 +20,11 @@ class MqttSettings:
                                 doc="First topic level(s): {prefix}/{site}/{device}/... (no '+', '#', empty level).")
     username: Optional[str] = setting(None, doc="User name for the broker.")
     password: Optional[SecretRef] = setting(None, doc="Password, from a file, environment variable or credential.")
-    tls_ca: Optional[str] = setting(None, doc="CA certificate file; set to use TLS (hostname is checked).")
+    tls_ca: Optional[str] = setting(None, check=file_path, doc="CA certificate file; set to use TLS (hostname is checked).")
     plaintext_password: bool = setting(False, doc="Send the password without TLS (no tls_ca) to a broker on another "
                                        "machine: anyone on the network can read it. Only for a trusted wire.")
-    tls_cert: Optional[str] = setting(None, doc="Client certificate file for TLS client authentication.")
-    tls_key: Optional[str] = setting(None, doc="Client private key file for tls_cert "
+    tls_cert: Optional[str] = setting(None, check=file_path, doc="Client certificate file for TLS client authentication.")
+    tls_key: Optional[str] = setting(None, check=file_path, doc="Client private key file for tls_cert "
                                      "(empty: the key is in tls_cert's file).")
     keepalive_s: int = setting(30, min=5, max=3600, doc="MQTT keepalive; a dead link is noticed within ~1.5x this.")
     session_expiry_s: int = setting(7 * 86400, min=0, max=4294967295, doc="Broker keeps the session (and queued downlink) this long.")

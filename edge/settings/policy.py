@@ -3,6 +3,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal, Optional
 
+from edge.settings.checks import file_path
 from edge.settings.errors import FieldError
 from edge.settings.fields import setting
 
@@ -11,7 +12,7 @@ from edge.settings.fields import setting
 class PolicySettings:
     """Who may pass this gate (DESIGN.md section 1)."""
 
-    roster_file: Optional[str] = setting(None, doc="Local roster CSV (person_id,name,card,...); imported at start when set.")
+    roster_file: Optional[str] = setting(None, check=file_path, doc="Local roster CSV (person_id,name,card,...); imported at start when set.")
     unknown_card: bool = setting(True, doc="Deny cards that are not in the roster (false: pass with a flag).")
     mode: Optional[Literal["entry", "exit", "dorm", "family_area"]] = setting(
         None, doc="Gate mode: entry/exit (school gate), dorm (dormitory door), family_area (residential area). "

@@ -293,6 +293,9 @@ class Validator:
             return self._yaml.construct_yaml_bool(node)
         if node.tag not in ((INT,) if tp is int else (INT, FLOAT)):
             return self.error(node, path, f"expected {want}, got {_kind(node)}")
+        if ":" in node.value:  # YAML 1.1 base 60: 1:30 is 90, a typo for 1.30 or a time of day
+            return self.error(node, path, f"expected {want}, got {node.value} (YAML reads it as a base-60 number); "
+                                          "write the number itself")
         number = self._yaml.construct_yaml_int(node) if node.tag == INT else self._yaml.construct_yaml_float(node)
         if not math.isfinite(number):  # NaN passes every bound check: a NaN threshold never fires
             return self.error(node, path, f"expected a finite number, got {node.value}")

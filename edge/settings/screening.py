@@ -3,6 +3,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal, Optional
 
+from edge.settings.checks import file_path
 from edge.settings.errors import raise_problems
 from edge.settings.fields import setting
 
@@ -32,7 +33,7 @@ class ScreeningSettings:
     threshold_mode: Literal["absolute", "relative", "both"] = setting("absolute", doc="Which fever threshold applies.")
     fever_c: float = setting(37.3, min=35, max=40, doc="Absolute threshold on the body estimate (deg C).")
     offset_c: float = setting(0.6, min=-5, max=5, doc="Constant canthus-to-body offset used when no calibration file is given (0.6: a P2-class camera at 0.6-1.0 m, blur included; calibrate each device).")
-    calibration_file: Optional[str] = setting(None, doc="Versioned calibration file written by 'gate-edge calibrate'; its offset replaces offset_c.")
+    calibration_file: Optional[str] = setting(None, check=file_path, doc="Versioned calibration file written by 'gate-edge calibrate'; its offset replaces offset_c.")
     stable_frames: int = setting(4, min=1, max=100, doc="Frames of one still person needed for a reading.")
     hottest_pixels: int = setting(4, min=1, max=200, doc="Mean of this many hottest face pixels is the raw skin reading.")
     skin_min_c: float = setting(30.0, min=15, max=40, doc="Pixels at or above this count as skin/face.")

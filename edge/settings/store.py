@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from edge.settings.checks import file_path
 from edge.settings.fields import setting
 
 
@@ -9,7 +10,7 @@ from edge.settings.fields import setting
 class StoreSettings:
     """Local SQLite database: passages and the outbox, the source of truth."""
 
-    path: str = setting("data/gate-edge.db", doc="SQLite file (relative paths are relative to the working directory).")
+    path: str = setting("data/gate-edge.db", check=file_path, doc="SQLite file (relative paths are relative to the working directory).")
     retention_days: int = setting(30, min=1, max=3650, doc="Synced passages older than this are purged (without"
                                   " an mqtt section: every passage, since none is ever sent).")
     max_db_mb: int = setting(1024, min=1, max=1_000_000,
