@@ -203,3 +203,25 @@ def test_a_malformed_roster_file_is_warned_about_with_its_rows(tmp_path: Path) -
     roster.unlink()  # missing: a warning too (an import or MQTT may bring the roster)
     code, out, err = run_check(str(bad))
     assert (code, err) == (0, "") and f"  roster: {roster} (WARNING: file not found)" in out.splitlines()
+
+
+def test_every_secret_that_cannot_be_read_now_is_a_warning(tmp_path: Path) -> None:
+    """Found by review 9b: only mqtt.password was looked at. A missing roster_key rejects every
+    signed roster; a missing hash_key gives visitors a new identity at each start."""
+    (tmp_path / "pw").write_text("pw\n")
+    good = tmp_path / "gate.yaml"
+    good.write_text("thermal: {type: mlx90640_uart, port: /dev/ttyUSB1}\n"
+                    f"card: {{type: idcard_sam, port: /dev/ttyUSB0, hash_key: {{file: {tmp_path / 'nokey'}}}}}\n"
+                    f"mqtt: {{host: 127.0.0.1, username: g, password: {{file: {tmp_path / 'pw'}}},"
+                    f" roster_key: {{file: {tmp_path / 'no-roster-key'}}}}}\n", encoding="utf-8")
+    code, out, err = run_check(str(good))
+    assert code == 0, err
+    card = next(line for line in out.splitlines() if line.startswith("  card:"))
+    mqtt = next(line for line in out.splitlines() if line.startswith("  mqtt:"))
+    assert "hash_key WARNING: " in card and "nokey" in card
+    assert f"password from file {tmp_path / 'pw'}" in mqtt
+    assert "roster key WARNING: " in mqtt and "no-roster-key" in mqtt
+    (tmp_path / "nokey").write_text("k\n")
+    (tmp_path / "no-roster-key").write_text("k\n")
+    code, out, _ = run_check(str(good))
+    assert "WARNING" not in out and "hash_key from file" in out and "roster key from file" in out

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from drivers import registry
 from drivers.base import BuildContext, Device
 from edge.roster import Roster, RosterError
 from edge.settings.errors import ConfigError
+from edge.settings.fields import SecretRef
 from edge.settings.files import START_CHECKS
 from edge.settings.loader import load_config
 from edge.settings.root import GateConfig
@@ -83,6 +85,7 @@ def summarize(config: GateConfig, path: Optional[str]) -> "tuple[List[str], List
         if role == "thermal":
             thermal = device
         desc = device.describe()
+        desc = ", ".join([desc] + _driver_secrets(section.options))
         lines.append(f"{role}: {desc}" if desc.split(" ")[0] == section.type else f"{role}: {section.type}, {desc}")
     if config.policy.roster_file:
         lines.extend(_roster_lines(config.policy.roster_file, config.device.site))
@@ -114,10 +117,25 @@ def _mqtt_line(config: GateConfig) -> str:
     if m.username:
         text += f", user {m.username}"
     if m.password is not None:
-        try:
-            read_secret(m.password)
-            text += f", password from {describe(m.password)}"
-        except SecretError as exc:
-            # Not fatal here: the service may get the secret from an environment we cannot see.
-            text += f", WARNING: {exc}"
+        text += f", password {_secret_note(m.password)}"
+    if m.roster_key is not None:
+        text += f", roster key {_secret_note(m.roster_key)}"
     return text
+
+
+def _secret_note(ref: SecretRef) -> str:
+    """Where a secret comes from, or a warning when it cannot be read now. Not an error: the
+    service may get it from an environment (a credential) that this shell cannot see."""
+    try:
+        read_secret(ref)
+    except SecretError as exc:
+        return f"WARNING: {exc}"
+    return f"from {describe(ref)}"
+
+
+def _driver_secrets(options: object) -> List[str]:
+    """Notes on a driver's secret options (an ID-card reader's hash_key)."""
+    if not dataclasses.is_dataclass(options):
+        return []
+    return [f"{f.name} {_secret_note(value)}" for f in dataclasses.fields(options)
+            if isinstance(value := getattr(options, f.name), SecretRef)]
