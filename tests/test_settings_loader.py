@@ -393,3 +393,26 @@ def test_values_that_load_but_name_nothing_usable_are_refused() -> None:
         "write the number itself",
         "gate.yaml:2: lane.pair_window_s: expected a number, got 1:30.5 (YAML reads it as a base-60 number); "
         "write the number itself"]
+
+
+def test_driver_option_errors_name_their_key_and_line() -> None:
+    """Found by review 9b: the drivers' constructors checked these, so check-config said only
+    "thermal: driver ... cannot be set up" with no line, key or "did you mean"."""
+    assert errors("thermal:\n  type: mlx90640_uart\n  rate_hz: 3\n  baud: 57600\n", sensor=False) == [
+        "gate.yaml:3: thermal.rate_hz: must be one of 0.5, 1, 2, 4, 8 Hz (got 3)",
+        "gate.yaml:4: thermal.baud: must be one of 9600, 115200, 460800 (got 57600)"]
+    assert errors("thermal:\n  type: sim\n  sensor: p2pr\n", sensor=False) == [
+        "gate.yaml:3: thermal.sensor: unknown sensor 'p2pr'; did you mean 'p2pro'? (one of lepton35, mlx90640, p2pro)"]
+    assert errors("light:\n  type: lcus_relay\n  port: /dev/ttyUSB2\n  red_channel: 2\n") == [  # green's default is 2
+        "gate.yaml:2: light.green_channel: channel 2 is also red_channel's: two lamps cannot share a relay "
+        "(0 = not wired)",
+        "gate.yaml:4: light.red_channel: channel 2 is also green_channel's: two lamps cannot share a relay "
+        "(0 = not wired)"]
+    assert errors("light:\n  type: gpio\n  red_line: 5\n  green_line: 5\n") == [
+        "gate.yaml:3: light.red_line: line 5 is also green_line's: two lamps cannot share a line",
+        "gate.yaml:4: light.green_line: line 5 is also red_line's: two lamps cannot share a line"]
+    assert errors("light:\n  type: gpio\n") == [
+        "gate.yaml:2: light.red_line: no lamp has a GPIO line: set red_line, yellow_line, green_line and/or "
+        "buzzer_line"]
+    assert errors("device: {ID: g1}\n") == [
+        "gate.yaml:1: device.ID: unknown key; did you mean 'id'?"]

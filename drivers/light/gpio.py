@@ -12,6 +12,7 @@ import threading
 from typing import Any, Dict, Optional
 
 from drivers.base import LAMPS, DeviceState, Lamps, Light, OFF
+from edge.settings.errors import FieldError, raise_problems
 from edge.settings.fields import setting
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,16 @@ class Options:
     active_low: bool = setting(False, doc="Lines are active-low (most relay HATs): on drives the pin low.")
     consumer: str = setting("gate-edge", doc="Consumer label shown by gpioinfo.")
 
+    def __post_init__(self) -> None:
+        keys = [f"{name}_line" for name in LAMPS]
+        if all(getattr(self, key) is None for key in keys):  # a light that can show nothing, yet reports ok
+            raise FieldError([("red_line", "no lamp has a GPIO line: set red_line, yellow_line, green_line "
+                                           "and/or buzzer_line")])
+        lines = {key: getattr(self, key) for key in keys}
+        raise_problems([(key, f"line {line} is also {', '.join(k for k, n in lines.items() if n == line and k != key)}"
+                              "'s: two lamps cannot share a line")
+                        for key, line in lines.items() if line is not None and list(lines.values()).count(line) > 1])
+
 
 class GpioLight(Light):
     type_name = "gpio"
@@ -37,10 +48,6 @@ class GpioLight(Light):
         super().__init__(options, context)
         self.lines: Dict[str, int] = {name: int(getattr(options, f"{name}_line")) for name in LAMPS
                                       if getattr(options, f"{name}_line") is not None}
-        if not self.lines:  # a light that can show nothing, yet reports ok
-            raise ValueError("no lamp has a GPIO line: set red_line, yellow_line, green_line and/or buzzer_line")
-        if len(set(self.lines.values())) != len(self.lines):
-            raise ValueError(f"two lamps share a GPIO line: {self.lines}")
         self.wanted: Lamps = OFF
         self._request: Any = None
         self._gpiod: Any = None

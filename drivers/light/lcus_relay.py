@@ -10,6 +10,7 @@ from typing import Dict, List, Optional
 
 from drivers.base import LAMPS, Lamps
 from drivers.light.serial_light import SerialLight, SerialLightOptions
+from edge.settings.errors import raise_problems
 from edge.settings.fields import setting
 
 
@@ -21,6 +22,15 @@ class Options(SerialLightOptions):
     buzzer_channel: int = setting(4, min=0, max=8, doc="Relay channel of the buzzer (0 = not wired).")
 
 
+    def __post_init__(self) -> None:
+        # Every key of a shared channel is named: the one the technician wrote has a line.
+        keys = {f"{name}_channel": getattr(self, f"{name}_channel") for name in LAMPS}
+        raise_problems([(key, f"channel {channel} is also "
+                              f"{', '.join(k for k, c in keys.items() if c == channel and k != key)}'s: "
+                              "two lamps cannot share a relay (0 = not wired)")
+                        for key, channel in keys.items() if channel and list(keys.values()).count(channel) > 1])
+
+
 def relay_command(channel: int, on: bool) -> bytes:
     state = 1 if on else 0
     return bytes([0xA0, channel, state, (0xA0 + channel + state) & 0xFF])
@@ -29,10 +39,7 @@ def relay_command(channel: int, on: bool) -> bytes:
 def channel_map(options: Options) -> Dict[str, int]:
     """Lamp name -> relay channel, wired lamps only; two lamps on one channel is an error."""
     mapping = {name: int(getattr(options, f"{name}_channel")) for name in LAMPS}
-    wired = {name: ch for name, ch in mapping.items() if ch > 0}
-    if len(set(wired.values())) != len(wired):
-        raise ValueError(f"two lamps share a relay channel: {wired}")
-    return wired
+    return {name: ch for name, ch in mapping.items() if ch > 0}  # (Options refuse a shared channel)
 
 
 class LcusRelay(SerialLight):

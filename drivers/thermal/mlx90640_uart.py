@@ -13,6 +13,7 @@ from typing import Any, Dict, Optional
 from drivers.base import AccuracyClass, ThermalFrame, ThermalSource
 from drivers.serialport import SerialDevice, SerialOptions
 from drivers.thermal import mlx90640_frame as wire
+from edge.settings.errors import raise_problems
 from edge.settings.fields import setting
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,17 @@ class Options(SerialOptions):
                                           doc="Emissivity to set on the module (skin: 0.98); empty = leave as is.")
     mirror: bool = setting(False, doc="Flip left-right (some units stream a mirrored image).")
 
+    def __post_init__(self) -> None:
+        # The module knows these codes only (DESIGN.md section 3); anything else between the
+        # bounds would be sent as a command it cannot follow.
+        bauds = ", ".join(str(b) for b in sorted(wire.BAUD_CODES))
+        rates = ", ".join(f"{r:g}" for r in sorted(wire.RATE_CODES))
+        raise_problems([(key, f"must be one of {bauds} (got {value})")
+                        for key, value in (("baud", self.baud), ("start_baud", self.start_baud))
+                        if value not in wire.BAUD_CODES]
+                       + ([("rate_hz", f"must be one of {rates} Hz (got {self.rate_hz:g})")]
+                          if float(self.rate_hz) not in wire.RATE_CODES else []))
+
 
 class Mlx90640Uart(SerialDevice, ThermalSource):
     type_name = "mlx90640_uart"
@@ -44,10 +56,6 @@ class Mlx90640Uart(SerialDevice, ThermalSource):
     warmup_minutes = 5.0
 
     def __init__(self, options: Options, context) -> None:
-        if options.baud not in wire.BAUD_CODES or options.start_baud not in wire.BAUD_CODES:
-            raise ValueError(f"baud must be one of {sorted(wire.BAUD_CODES)}")
-        if float(options.rate_hz) not in wire.RATE_CODES:
-            raise ValueError(f"rate_hz must be one of {sorted(wire.RATE_CODES)}")
         super().__init__(options, context)
         self._scan = wire.new_scanner()
 

@@ -22,7 +22,9 @@ from drivers.base import (
 )
 from drivers.thermal.scene import Scene
 from drivers.thermal.scene_model import SENSORS, SceneConfig
+from edge.settings.errors import FieldError
 from edge.settings.fields import setting
+from edge.settings.schema import did_you_mean
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +52,13 @@ class Options:
     unknown_card_rate: float = setting(0.0, min=0, max=1, doc="Share of people tapping a card that is in no roster.")
     no_card_rate: float = setting(0.0, min=0, max=1, doc="Share of people who tap no card.")
 
+    def __post_init__(self) -> None:
+        if self.sensor not in SENSORS:
+            raise FieldError([("sensor", f"unknown sensor {self.sensor!r}{did_you_mean(self.sensor, SENSORS)} "
+                                         f"(one of {', '.join(sorted(SENSORS))})")])
+
 
 def scene_config(o: Options) -> SceneConfig:
-    if o.sensor not in SENSORS:
-        raise ValueError(f"unknown sensor {o.sensor!r}: one of {', '.join(sorted(SENSORS))}")
     return SceneConfig(sensor=o.sensor, seed=o.seed, people=o.people, fps=o.fps, noise_c=o.noise_c,
                        psf_px=o.blur_px, ambient_c=o.ambient_c, fever_rate=o.fever_rate,
                        distance_m=(o.distance_min_m, max(o.distance_min_m, o.distance_max_m)),
