@@ -17,7 +17,7 @@ import abc
 import dataclasses
 import enum
 import threading
-from typing import Any, ClassVar, Dict, FrozenSet, Optional
+from typing import Any, ClassVar, Dict, FrozenSet, Optional, Tuple
 
 import numpy as np
 
@@ -169,6 +169,11 @@ class ThermalSource(Device):
     nominal_fps: ClassVar[float] = 8.0
     #: Minutes of warm-up the sensor needs before readings are trusted (0 = none).
     warmup_minutes: ClassVar[float] = 0.0
+
+    def frame_size(self) -> Optional[Tuple[int, int]]:
+        """(columns, rows) of the temperature frames this sensor gives, when known before it
+        is opened (check-config compares the blackbody region with it)."""
+        return None
 
     def reading_settings(self) -> Dict[str, Any]:
         """What this sensor was set to that changes its readings (an emissivity set on the

@@ -225,3 +225,23 @@ def test_every_secret_that_cannot_be_read_now_is_a_warning(tmp_path: Path) -> No
     (tmp_path / "no-roster-key").write_text("k\n")
     code, out, _ = run_check(str(good))
     assert "WARNING" not in out and "hash_key from file" in out and "roster key from file" in out
+
+
+def test_a_blackbody_region_outside_the_sensors_frames_is_a_warning(tmp_path: Path) -> None:
+    """Found by review 9b: the example's P2 Pro region kept with an MLX90640 (32x24) passed, and
+    every passage was FAULT (reference_missing). A warning, not an error: the gate still
+    starts and shows the fault, so the guard screens by hand."""
+    config = tmp_path / "gate.yaml"
+    config.write_text("thermal: {type: mlx90640_uart, port: /dev/ttyUSB1}\n"
+                      "screening:\n  blackbody: {x: 234, y: 4, w: 16, h: 16}\n", encoding="utf-8")
+    code, out, _ = run_check(str(config))
+    assert code == 0
+    assert ("  WARNING: screening.blackbody region x 234, y 4, 16x16 is not inside the 32x24 frames of this sensor: "
+            "every passage would be FAULT (reference_missing); set x, y, w, h in this sensor's pixels") in out
+    config.write_text("thermal: {type: mlx90640_uart, port: /dev/ttyUSB1}\n"
+                      "screening:\n  blackbody: {x: 28, y: 0, w: 4, h: 4}\n", encoding="utf-8")
+    assert "WARNING" not in run_check(str(config))[1]
+    config.write_text("thermal: {type: p2pro_uvc}\nscreening:\n  blackbody: {x: 234, y: 4, w: 16, h: 16}\n")
+    assert "WARNING" not in run_check(str(config))[1]
+    config.write_text("thermal: {type: sim, sensor: lepton35}\nscreening:\n  blackbody: {x: 150, y: 110, w: 11, h: 4}\n")
+    assert "not inside the 160x120 frames" in run_check(str(config))[1]

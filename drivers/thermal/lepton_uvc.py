@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, Tuple
 
 import numpy as np
 
@@ -52,6 +52,9 @@ class LeptonUvc(UvcThermal):
     warmup_minutes = 30.0
     fourcc = "Y16 "
     width, height = WIDTH, ROWS
+
+    def frame_size(self) -> Tuple[int, int]:
+        return WIDTH, ROWS  # telemetry rows stripped
 
     def __init__(self, options: Options, context: Any, source_factory: Any = None) -> None:
         super().__init__(options, context, source_factory)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 from drivers.base import AccuracyClass, ThermalFrame, ThermalSource
 from drivers.serialport import SerialDevice, SerialOptions
@@ -58,6 +58,9 @@ class Mlx90640Uart(SerialDevice, ThermalSource):
     def __init__(self, options: Options, context) -> None:
         super().__init__(options, context)
         self._scan = wire.new_scanner()
+
+    def frame_size(self) -> Tuple[int, int]:
+        return wire.COLS, wire.ROWS
 
     def reading_settings(self) -> Dict[str, Any]:
         # The module reports temperatures already corrected for its emissivity. None: not

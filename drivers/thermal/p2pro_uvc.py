@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from typing import Any, Optional
+from typing import Any, Optional, Tuple
 
 import numpy as np
 
@@ -53,6 +53,9 @@ class P2ProUvc(UvcThermal):
     warmup_minutes = 30.0
     fourcc = "YUYV"
     width, height = WIDTH, HEIGHT
+
+    def frame_size(self) -> Tuple[int, int]:
+        return WIDTH, RAW_ROWS  # the raw bottom half
 
     def __init__(self, options: Options, context: Any, source_factory: Any = None) -> None:
         super().__init__(options, context, source_factory)

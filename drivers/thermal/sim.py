@@ -85,6 +85,9 @@ class SimThermal(ThermalSource):
         self._next = 0
         self._lock = threading.Lock()
 
+    def frame_size(self) -> Tuple[int, int]:
+        return self.config.model.width, self.config.model.height
+
     def describe(self) -> str:
         m = self.config.model
         return f"sim {m.name} {m.width}x{m.height} @ {m.fps:g} Hz, seed {self.options.seed}"

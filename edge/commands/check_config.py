@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import List, Optional, TextIO
 
 from drivers import registry
-from drivers.base import BuildContext, Device
+from drivers.base import BuildContext, Device, ThermalSource
 from edge.roster import Roster, RosterError
 from edge.settings.errors import ConfigError
 from edge.settings.fields import SecretRef
@@ -87,11 +87,26 @@ def summarize(config: GateConfig, path: Optional[str]) -> "tuple[List[str], List
         desc = device.describe()
         desc = ", ".join([desc] + _driver_secrets(section.options))
         lines.append(f"{role}: {desc}" if desc.split(" ")[0] == section.type else f"{role}: {section.type}, {desc}")
+        if role == "thermal":
+            lines.extend(_blackbody_lines(config, device))
     if config.policy.roster_file:
         lines.extend(_roster_lines(config.policy.roster_file, config.device.site))
     lines.append(f"store: {config.store.path} (kept {config.store.retention_days} days after sync)")
     lines.append(_mqtt_line(config))
     return lines, problems
+
+
+def _blackbody_lines(config: GateConfig, thermal: Device) -> List[str]:
+    """A warning when the blackbody region is not inside this sensor's frames (a region
+    written for another sensor): every passage would be a FAULT (reference_missing). Not an
+    error: the gate still starts and shows the fault, so the guard screens by hand."""
+    bb = config.screening.blackbody
+    size = thermal.frame_size() if isinstance(thermal, ThermalSource) else None
+    if bb is None or size is None or (bb.x + bb.w <= size[0] and bb.y + bb.h <= size[1]):
+        return []
+    return [f"WARNING: screening.blackbody region x {bb.x}, y {bb.y}, {bb.w}x{bb.h} is not inside the "
+            f"{size[0]}x{size[1]} frames of this sensor: every passage would be FAULT (reference_missing); "
+            "set x, y, w, h in this sensor's pixels"]
 
 
 def _roster_lines(path: str, site: str) -> List[str]:
