@@ -243,5 +243,6 @@ def test_a_blackbody_region_outside_the_sensors_frames_is_a_warning(tmp_path: Pa
     assert "WARNING" not in run_check(str(config))[1]
     config.write_text("thermal: {type: p2pro_uvc}\nscreening:\n  blackbody: {x: 234, y: 4, w: 16, h: 16}\n")
     assert "WARNING" not in run_check(str(config))[1]
-    config.write_text("thermal: {type: sim, sensor: lepton35}\nscreening:\n  blackbody: {x: 150, y: 110, w: 11, h: 4}\n")
+    config.write_text("thermal: {type: sim, sensor: lepton35}\n"
+                      "screening:\n  blackbody: {x: 150, y: 110, w: 11, h: 4}\n")
     assert "not inside the 160x120 frames" in run_check(str(config))[1]
