@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from edge.housekeeping import STATE_EVERY_S, state_candidates
 from edge.store import backlog_stats
+from edge.store_errors import unusable
 from edge.store_schema import SCHEMA_VERSION
 
 
@@ -29,7 +30,8 @@ def _ro(path: str) -> sqlite3.Connection:
         conn = sqlite3.connect(uri, uri=True, timeout=5.0)
         conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
     except sqlite3.DatabaseError as exc:  # (also "file is not a database": a damaged file)
-        raise NoDatabase(f"cannot open {path} read-only: {exc}") from exc
+        # The daemon's own words and next step (a folder, a damaged file, permissions).
+        raise NoDatabase(str(unusable(path, exc, user=""))) from exc
     return conn
 
 
