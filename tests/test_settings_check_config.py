@@ -246,3 +246,14 @@ def test_a_blackbody_region_outside_the_sensors_frames_is_a_warning(tmp_path: Pa
     config.write_text("thermal: {type: sim, sensor: lepton35}\n"
                       "screening:\n  blackbody: {x: 150, y: 110, w: 11, h: 4}\n")
     assert "not inside the 160x120 frames" in run_check(str(config))[1]
+
+
+def test_tls_files_that_cannot_be_read_are_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "ca.crt").write_text("-----BEGIN CERTIFICATE-----\n")
+    config = tmp_path / "gate.yaml"
+    config.write_text(f"thermal: {{type: sim}}\nmqtt: {{host: b.example, tls_ca: {tmp_path / 'ca.crt'},"
+                      f" tls_cert: {tmp_path / 'gate.crt'}}}\n", encoding="utf-8")
+    code, out, _ = run_check(str(config))
+    assert code == 0
+    assert f", tls_ca {tmp_path / 'ca.crt'}," in out
+    assert f"tls_cert WARNING: cannot read {tmp_path / 'gate.crt'} (No such file or directory)" in out

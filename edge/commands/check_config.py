@@ -135,6 +135,16 @@ def _mqtt_line(config: GateConfig) -> str:
         text += f", password {_secret_note(m.password)}"
     if m.roster_key is not None:
         text += f", roster key {_secret_note(m.roster_key)}"
+    for key in ("tls_ca", "tls_cert", "tls_key"):
+        path = getattr(m, key)
+        if path is not None:  # a warning like the secrets': the service may see files this shell cannot
+            try:
+                with open(path, "rb"):
+                    pass
+            except OSError as exc:
+                text += f", {key} WARNING: cannot read {path} ({exc.strerror}): the gate cannot connect"
+            else:
+                text += f", {key} {path}"
     return text
 
 
