@@ -61,23 +61,6 @@ def test_status_without_a_database_says_so(tmp_path):
     assert "no database at" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_status_says_what_the_daemon_says_of_an_unusable_database(tmp_path):
-    """Found by review 9b: a damaged file gave "file is not a database" with no next step."""
-    from edge.status_read import NoDatabase
-
-    (tmp_path / "folder.db").mkdir()
-    damaged = tmp_path / "damaged.db"
-    damaged.write_bytes(b"this is no database" * 100)
-    for path, hint in ((tmp_path / "folder.db", "store.path names a folder: give it a file name"),
-                       (damaged, "the file is damaged: move it aside")):
-        try:
-            read_database(str(path), "UTC")
-        except NoDatabase as exc:
-            assert hint in str(exc), str(exc)
-        else:
-            raise AssertionError(f"{path} was read")
-
-
 def test_status_of_a_database_the_daemon_has_not_migrated_yet_says_so(tmp_path):
     """After an upgrade, before the daemon restarts: status cannot migrate (read-only)."""
     from edge.store_schema import MIGRATIONS, SCHEMA_VERSION

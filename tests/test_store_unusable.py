@@ -33,7 +33,8 @@ def test_the_daemon_and_roster_commands_name_the_file_and_what_to_do(broken, com
 
 
 def test_status_says_it_cannot_read_the_database(broken, capsys):
-    config, db, _hint = broken
+    """In the daemon's words, with its next step (review 9b: status had none for a damaged file)."""
+    config, db, hint = broken
     assert main(["status", "--config", str(config)]) == 1
     err = capsys.readouterr().err
-    assert f"cannot open {db} read-only" in err and "Traceback" not in err
+    assert f"{db}: cannot use the database (" in err and hint in err and "Traceback" not in err
