@@ -156,6 +156,7 @@ class CollectorDB:
         self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute("PRAGMA secure_delete=ON")  # what retention purges does not linger in free pages
         create_schema(self.conn)
         self.duplicates = 0
         self.inserted = 0
