@@ -2,16 +2,18 @@
 
 The lane never waits on the disk. When a write fails (disk full, I/O error) the record
 stays queued in memory, the fault is reported, and writing resumes when it can. Memory is
-bounded too: past MAX_PENDING the oldest pass and deny passages are let go (counted and
-logged), as the store's own size cap does on disk; fevers, faults and typed readings stay.
+bounded too: past MAX_PENDING the oldest routine passages (pass, deny, retry) are let go
+(counted and logged), as the store's own size cap does on disk; fevers, faults, typed
+readings and the passages they belong to stay.
 """
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
 import sqlite3
 import threading
-from typing import Callable, Deque, NamedTuple, Optional, Tuple, Union
+from typing import Callable, Deque, Dict, NamedTuple, Optional, Tuple, Union
 
 from edge.disk_reserve import disk_full
 from edge.record import PassageRecord
@@ -67,40 +69,46 @@ class StoreWriter(threading.Thread):
         self._stopping = False
         self.fault: Optional[str] = None  # last write error while records are waiting
         self.written = 0
-        self.dropped = 0  # pass/deny passages let go unwritten (MAX_PENDING)
+        self.dropped = 0  # routine (pass, deny, retry) passages let go unwritten (MAX_PENDING)
+        self._routine = 0  # routine passages queued: nothing to look for when there are none
+        self._pinned: Dict[int, int] = {}  # id(record) -> readings and acks queued for it
 
     def put(self, record: PassageRecord) -> None:
         with self._cond:
             self._pending.append(record)
-            if len(self._pending) > MAX_PENDING:
+            self._routine += _routine(record)
+            if len(self._pending) > MAX_PENDING and self._routine:
                 self._drop_oldest_routine()
             self._cond.notify()
 
     def _drop_oldest_routine(self) -> None:
-        """Let go of the oldest waiting pass/deny passage (under the lock). Index 0 is the
-        one being written right now, so the search starts behind it."""
-        for index in range(1, len(self._pending)):
-            item = self._pending[index]
-            if isinstance(item, PassageRecord) and item.verdict not in ALERT_VERDICTS:
+        """Let go of the oldest waiting routine passage with no reading or ack queued for it
+        (under the lock). Index 0 is the one being written right now: the search starts
+        behind it, walking the deque (indexing one is linear)."""
+        for index, item in enumerate(itertools.islice(self._pending, 1, None), 1):
+            if isinstance(item, PassageRecord) and _routine(item) and id(item) not in self._pinned:
                 del self._pending[index]
+                self._routine -= 1
                 self.dropped += 1
                 if self.dropped % LOG_DROPS_EVERY == 1:
-                    log.error("store unwritable with %d items waiting in memory: %d pass/deny passages let go "
-                              "so far, unstored (fevers, faults and readings are kept): %s",
+                    log.error("store unwritable with %d items waiting in memory: %d routine passages (pass, deny, "
+                              "retry) let go so far, unstored (fevers, faults and typed readings are kept): %s",
                               MAX_PENDING, self.dropped, self.fault)
                 return
 
     def put_reading(self, record: PassageRecord, value_c: float, source: str = "keypad") -> None:
         """Store a typed reading for ``record`` once the record itself is written (the same
         queue, so in order): off the screen thread, and kept through a disk fault like it."""
-        with self._cond:
-            self._pending.append(Reading(record, value_c, source))
-            self._cond.notify()
+        self._put_for(record, Reading(record, value_c, source))
 
     def put_ack(self, record: PassageRecord, wall: float) -> None:
         """Mark fever ``record`` acknowledged, behind the record itself."""
+        self._put_for(record, Ack(record, wall))
+
+    def _put_for(self, record: PassageRecord, item: Union[Reading, Ack]) -> None:
         with self._cond:
-            self._pending.append(Ack(record, wall))
+            self._pending.append(item)
+            self._pinned[id(record)] = self._pinned.get(id(record), 0) + 1  # its passage is not let go
             self._cond.notify()
 
     def remember(self, record: PassageRecord, seq: int) -> None:
@@ -120,6 +128,9 @@ class StoreWriter(threading.Thread):
         self.join(timeout)
         if self._pending:
             log.error("%d passages could not be written before shutdown: %s", len(self._pending), self.fault)
+        if self.dropped:
+            log.error("%d routine passages were let go unstored since start (the store stayed unwritable)",
+                      self.dropped)
 
     def run(self) -> None:
         while True:
@@ -152,6 +163,12 @@ class StoreWriter(threading.Thread):
                 self.fault = None
             with self._cond:
                 self._pending.popleft()
+                if isinstance(item, PassageRecord):
+                    self._routine -= _routine(item)
+                else:
+                    left = self._pinned.pop(id(item.record)) - 1
+                    if left:
+                        self._pinned[id(item.record)] = left
             if isinstance(item, (Reading, Ack)):
                 continue
             self.written += 1
@@ -184,3 +201,9 @@ class StoreWriter(threading.Thread):
         # No value in the journal: it outlives retention, and a passage number names a person.
         log.info("secondary check stored for passage %d", known[1])
         return known[1]
+
+
+def _routine(record: PassageRecord) -> bool:
+    """A passage the memory bound may let go: no fever, no fault (the store's size cap on
+    disk has the same rule)."""
+    return record.verdict not in ALERT_VERDICTS

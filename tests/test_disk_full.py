@@ -152,3 +152,38 @@ def test_memory_is_bounded_while_the_disk_stays_full_and_alerts_are_kept(store, 
     assert monos == sorted([0.0] + [r.t for r in alerts] + [r.t for r in newest])
     assert db.execute("SELECT p.mono, c.value_c FROM secondary_checks c JOIN passages p ON p.seq = c.seq"
                       ).fetchall() == [(13.0, 38.2)]
+
+
+def test_a_passage_with_a_reading_queued_for_it_is_not_let_go(store, monkeypatch, caplog):
+    """Found by review 9d: the bound let go of a pass passage whose typed reading waited
+    behind it; the reading was then thrown away as 'no longer known'."""
+    monkeypatch.setattr(edge.store_writer, "RETRY_S", 0.05)
+    monkeypatch.setattr(edge.store_writer, "MAX_PENDING", 10)
+    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+    store.conn.execute(f"PRAGMA max_page_count={pages}")
+    for filler in range(1000):
+        try:
+            store.record_passage(make_record(-1 - filler))
+        except Exception:
+            break
+    writer = StoreWriter(store)
+    writer.start()
+    try:
+        writer.put(make_record(0))
+        assert _wait(lambda: writer.fault is not None)
+        measured = make_record(1)
+        writer.put(measured)
+        writer.put_reading(measured, 37.9)
+        for i in range(2, 20):
+            writer.put(make_record(i))
+        assert writer.waiting == 10 and writer.dropped == 11  # 21 items: 0, 1, its reading and 2..19
+        store.conn.execute("PRAGMA max_page_count=1073741823")
+        assert _wait(lambda: writer.waiting == 0 and writer.fault is None)
+    finally:
+        writer.stop()
+    db = sqlite3.connect(store.path)
+    assert db.execute("SELECT p.mono, c.value_c FROM secondary_checks c JOIN passages p ON p.seq = c.seq"
+                      ).fetchall() == [(1.0, 37.9)]
+    assert [r[0] for r in db.execute("SELECT mono FROM passages WHERE mono >= 0 ORDER BY seq")] == [
+        0.0, 1.0] + [float(i) for i in range(13, 20)]
+    assert "11 routine passages were let go unstored since start" in caplog.text

@@ -192,7 +192,7 @@ def test_status_shows_a_store_fault_and_the_passages_let_go_while_it_lasted(tmp_
     Housekeeping(Retention(db, 30, 1 << 30), 3600, threading.Event(), lambda: health, db).write_state()
     lines = status_command.render("s1", "g1", read_database(db, "UTC"), read_state(db))
     assert "STORE FAULT  disk full: database or disk is full (passages wait in memory)" in lines
-    assert any(line.startswith("STORE LOSS   221 pass/deny passages let go") for line in lines)
+    assert any(line.startswith("STORE LOSS   221 routine passages (pass, deny, retry) let go") for line in lines)
     health["store_dropped"] = 0
     Housekeeping(Retention(db, 30, 1 << 30), 3600, threading.Event(), lambda: health, db).write_state()
     assert not any("STORE LOSS" in line for line in status_command.render("s1", "g1", read_database(db, "UTC"),

@@ -91,8 +91,8 @@ def render(site: str, device: str, db: Dict[str, Any], state: Dict[str, Any],
         if health.get("store_fault"):
             lines.append(f"STORE FAULT  {health['store_fault']} (passages wait in memory)")
         if health.get("store_dropped"):
-            lines.append(f"STORE LOSS   {health['store_dropped']} pass/deny passages let go unstored since start"
-                         " (the store stayed unwritable; fevers and faults are kept)")
+            lines.append(f"STORE LOSS   {health['store_dropped']} routine passages (pass, deny, retry) let go"
+                         " unstored since start (the store stayed unwritable; fevers, faults and readings are kept)")
         ret = health.get("retention") or {}
         if ret.get("runs"):
             lines.append(f"retention    {ret.get('purged_old', 0)} purged, {ret.get('dropped_synced', 0)}"
