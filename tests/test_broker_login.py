@@ -33,6 +33,14 @@ def test_tls_or_this_machine_takes_the_password(tmp_path, broker):
     assert error == "" and login is not None and login.password == "s3cret"
 
 
+def test_ca_switches_tls_on_whatever_the_scheme(tmp_path):
+    """As the collector and roster publish do (tls_set when --ca is given): review 9d found
+    mqtt:// with --ca refused, a regression."""
+    login, error = _parse(tmp_path, "--broker", "mqtt://broker.school.lan:8883", "--ca", "/etc/hostname",
+                          "--username", "u", "--password-file", str(tmp_path / "pw"))
+    assert error == "" and login is not None and login.ca_file == "/etc/hostname"
+
+
 def test_a_trusted_wire_is_said_out_loud_and_no_password_needs_no_tls(tmp_path):
     login, _ = _parse(tmp_path, "--broker", "mqtt://broker.school.lan", "--username", "u",
                       "--password-file", str(tmp_path / "pw"), "--plaintext-password")

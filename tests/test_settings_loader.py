@@ -388,6 +388,10 @@ def test_values_that_load_but_name_nothing_usable_are_refused() -> None:
         "gate.yaml:1: mqtt.host: expected a host name or address, got 'broker.school.lan:8883': give the port in "
         "mqtt.port"]
     assert load_config_text("mqtt: {host: 'fd00::5'}\n" + SENSOR, "g.yaml").mqtt.host == "fd00::5"
+    assert load_config_text("mqtt: {host: 'fe80::1%eth0'}\n" + SENSOR, "g.yaml").mqtt.host == "fe80::1%eth0"
+    assert errors("mqtt: {host: '[::1]'}\n") == [  # the client would look '[::1]' up as a name
+        "gate.yaml:1: mqtt.host: expected a host name or address, got '[::1]': write an IPv6 address without "
+        "brackets"]
     assert errors("store: {retention_days: 1:30}\nlane: {pair_window_s: 1:30.5}\n") == [
         "gate.yaml:1: store.retention_days: expected a whole number, got 1:30 (YAML reads it as a base-60 number); "
         "write the number itself",

@@ -49,6 +49,7 @@ def from_arguments(args: argparse.Namespace) -> Tuple[Optional[BrokerLogin], str
         host, _port, tls = parse_broker_url(args.broker)
     except ValueError as exc:  # (the commands report a bad URL themselves; here it is only checked early)
         return None, f"--broker {args.broker}: {exc}"
+    tls = tls or bool(args.ca)  # --ca switches TLS on with any scheme, as the clients do (tls_set)
     if password and not tls and not args.plaintext_password and not loopback_host(host):
         return None, (f"--broker {args.broker}: the password would cross the network in clear text; use "
                       "mqtts://HOST:8883 (TLS, with --ca for the school's CA), or --plaintext-password on a "

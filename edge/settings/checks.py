@@ -66,9 +66,11 @@ def host_name(text: str) -> None:
     if "://" in text or "/" in text:
         raise ValueError(f"expected a host name or address, got '{text}': no scheme or path here "
                          "(TLS is switched on by tls_ca, the port is mqtt.port)")
+    if text.startswith("[") or text.endswith("]"):  # a URL's form; the MQTT client looks it up as a name
+        raise ValueError(f"expected a host name or address, got '{text}': write an IPv6 address without brackets")
     if ":" in text:
         try:
-            ipaddress.ip_address(text.strip("[]"))  # an IPv6 address has colons of its own
+            ipaddress.ip_address(text.split("%")[0])  # an IPv6 address has colons of its own (%: a zone)
         except ValueError:
             raise ValueError(f"expected a host name or address, got '{text}': give the port in mqtt.port") from None
 
@@ -87,7 +89,7 @@ def loopback_host(host: str) -> bool:
     if name == "localhost" or name.endswith(".localhost"):
         return True
     try:
-        return ipaddress.ip_address(name.strip("[]")).is_loopback
+        return ipaddress.ip_address(name.strip("[]").split("%")[0]).is_loopback
     except ValueError:
         return False
 
