@@ -67,4 +67,6 @@ def test_replay_json_masks_card_numbers_unless_asked(tmp_path):
     assert all(c.startswith("******") and len(c) == 10 for c in shown)
     raw = subprocess.run([sys.executable, "-m", "edge", "replay", str(path), "--json", "--raw-cards"], cwd=ROOT,
                          timeout=300, capture_output=True, text=True)
-    assert {json.loads(line)["card"] for line in raw.stdout.splitlines()} - {None} <= cards
+    assert raw.returncode == 0, raw.stderr
+    unmasked = {json.loads(line)["card"] for line in raw.stdout.splitlines()} - {None}
+    assert unmasked and unmasked <= cards

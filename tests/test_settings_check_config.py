@@ -236,7 +236,7 @@ def test_a_blackbody_region_outside_the_sensors_frames_is_a_warning(tmp_path: Pa
                       "screening:\n  blackbody: {x: 234, y: 4, w: 16, h: 16}\n", encoding="utf-8")
     code, out, _ = run_check(str(config))
     assert code == 0
-    assert ("  WARNING: screening.blackbody region x 234, y 4, 16x16 is not inside the 32x24 frames of this sensor: "
+    assert ("  WARNING: screening.blackbody region x 234, y 4, 16x16 is outside the 32x24 frames of this sensor: "
             "every passage would be FAULT (reference_missing); set x, y, w, h in this sensor's pixels") in out
     config.write_text("thermal: {type: mlx90640_uart, port: /dev/ttyUSB1}\n"
                       "screening:\n  blackbody: {x: 28, y: 0, w: 4, h: 4}\n", encoding="utf-8")
@@ -245,7 +245,9 @@ def test_a_blackbody_region_outside_the_sensors_frames_is_a_warning(tmp_path: Pa
     assert "WARNING" not in run_check(str(config))[1]
     config.write_text("thermal: {type: sim, sensor: lepton35}\n"
                       "screening:\n  blackbody: {x: 150, y: 110, w: 11, h: 4}\n")
-    assert "not inside the 160x120 frames" in run_check(str(config))[1]
+    # Partly outside: the analyzer uses the part inside (review 9d: not every passage a FAULT).
+    assert ("region x 150, y 110, 11x4 reaches past the 160x120 frames of this sensor: only the 10x4 inside is "
+            "used") in run_check(str(config))[1]
 
 
 def test_tls_files_that_cannot_be_read_are_a_warning(tmp_path: Path) -> None:

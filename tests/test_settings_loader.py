@@ -420,3 +420,10 @@ def test_driver_option_errors_name_their_key_and_line() -> None:
         "buzzer_line"]
     assert errors("device: {ID: g1}\n") == [
         "gate.yaml:1: device.ID: unknown key; did you mean 'id'?"]
+
+
+def test_a_relay_light_with_no_lamp_wired_is_refused() -> None:
+    assert errors("light:\n  type: lcus_relay\n  port: /dev/ttyUSB2\n  red_channel: 0\n  yellow_channel: 0\n"
+                  "  green_channel: 0\n  buzzer_channel: 0\n") == [
+        "gate.yaml:4: light.red_channel: no lamp is wired: set red_channel, yellow_channel, green_channel and/or "
+        "buzzer_channel (0 = not wired)"]

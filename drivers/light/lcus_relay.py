@@ -25,6 +25,9 @@ class Options(SerialLightOptions):
     def __post_init__(self) -> None:
         # Every key of a shared channel is named: the one the technician wrote has a line.
         keys = {f"{name}_channel": getattr(self, f"{name}_channel") for name in LAMPS}
+        if not any(keys.values()):  # a light that can show nothing, yet reports ok (as gpio refuses)
+            raise_problems([("red_channel", "no lamp is wired: set red_channel, yellow_channel, green_channel "
+                                            "and/or buzzer_channel (0 = not wired)")])
         raise_problems([(key, f"channel {channel} is also "
                               f"{', '.join(k for k, c in keys.items() if c == channel and k != key)}'s: "
                               "two lamps cannot share a relay (0 = not wired)")

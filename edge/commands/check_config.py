@@ -98,15 +98,20 @@ def summarize(config: GateConfig, path: Optional[str]) -> "tuple[List[str], List
 
 def _blackbody_lines(config: GateConfig, thermal: Device) -> List[str]:
     """A warning when the blackbody region is not inside this sensor's frames (a region
-    written for another sensor): every passage would be a FAULT (reference_missing). Not an
+    written for another sensor). Wholly outside, every passage would be a FAULT
+    (reference_missing); partly, the analyzer uses the part inside (edge.measure). Not an
     error: the gate still starts and shows the fault, so the guard screens by hand."""
     bb = config.screening.blackbody
     size = thermal.frame_size() if isinstance(thermal, ThermalSource) else None
     if bb is None or size is None or (bb.x + bb.w <= size[0] and bb.y + bb.h <= size[1]):
         return []
-    return [f"WARNING: screening.blackbody region x {bb.x}, y {bb.y}, {bb.w}x{bb.h} is not inside the "
-            f"{size[0]}x{size[1]} frames of this sensor: every passage would be FAULT (reference_missing); "
-            "set x, y, w, h in this sensor's pixels"]
+    where = f"screening.blackbody region x {bb.x}, y {bb.y}, {bb.w}x{bb.h}"
+    if bb.x >= size[0] or bb.y >= size[1]:
+        return [f"WARNING: {where} is outside the {size[0]}x{size[1]} frames of this sensor: every passage would be "
+                "FAULT (reference_missing); set x, y, w, h in this sensor's pixels"]
+    inside = f"{min(bb.w, size[0] - bb.x)}x{min(bb.h, size[1] - bb.y)}"
+    return [f"WARNING: {where} reaches past the {size[0]}x{size[1]} frames of this sensor: only the {inside} "
+            "inside is used; set x, y, w, h in this sensor's pixels"]
 
 
 def _roster_lines(path: str, site: str) -> List[str]:
