@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 from drivers.base import CardEvent, DeviceState, ThermalFrame
 from edge.clock import Clock
 from edge.events import DeviceStatus, GuardInput, RosterUpdate, Tick
+from edge.frame_check import FrameCheck
 from edge.measure import FrameAnalysis
 from edge.passage import Pair, Pairer
 from edge.record import PassageRecord
@@ -70,7 +71,10 @@ class Lane:
             self.devices["light"] = DeviceState.OK  # shown to the guard; decisions do not wait on it
         self.presence: Optional[_Presence] = None
         self.listeners: List[LaneListener] = []
-        self.counters: Dict[str, int] = {"frames": 0, "passages": 0, "blips": 0, "thermal_silences": 0}
+        self.counters: Dict[str, int] = {"frames": 0, "passages": 0, "blips": 0, "thermal_silences": 0,
+                                         "frames_rejected": 0}
+        self.frame_check = FrameCheck()
+        self._frame_problem: Optional[str] = None
         self._last_frame_t: Optional[float] = None
         self._silenced = False  # the thermal state is DOWN because frames stopped, not by the driver
 
@@ -107,6 +111,11 @@ class Lane:
     # -- thermal ------------------------------------------------------------
     def _frame(self, frame: ThermalFrame) -> None:
         self.counters["frames"] += 1
+        self._frame_problem = self.frame_check.problem(frame)
+        if self._frame_problem is not None:  # no frame at all: the silence check counts on
+            self.counters["frames_rejected"] += 1
+            self._expire(frame.t)
+            return
         self._last_frame_t = frame.t
         if self.devices.get("thermal") is not DeviceState.OK:
             # Frames flow again: the reader thread's status event may still be queued behind.
@@ -172,7 +181,9 @@ class Lane:
         silent_s = t - self._last_frame_t
         if self.devices["thermal"] is DeviceState.OK and silent_s > self.settings.thermal_silence_s:
             self.counters["thermal_silences"] += 1
-            self._device(DeviceStatus(t, "thermal", DeviceState.DOWN, f"no frame for {silent_s:.1f} s"))
+            why = f"no usable frame for {silent_s:.1f} s ({self._frame_problem})" if self._frame_problem else \
+                f"no frame for {silent_s:.1f} s"
+            self._device(DeviceStatus(t, "thermal", DeviceState.DOWN, why))
             self._silenced = True
 
     def _device(self, status: DeviceStatus) -> None:
