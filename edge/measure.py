@@ -37,6 +37,9 @@ HEAD_GAP_C = 4.0
 COLD_FACE_PIXELS = 40
 #: Room temperature at which ``cold_contrast_c`` applies as it is.
 ROOM_C = 22.0
+#: An ambient reading outside this range is a garbage word, not a room or a sensor board
+#: (a 65 C "ambient" once turned a 38.6 C canthus into a PASS through ambient_coeff).
+AMBIENT_PLAUSIBLE_C = (-20.0, 60.0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,6 +70,7 @@ class FrameAnalyzer:
         self._ref: Optional[Tuple[int, int, int, int]] = None
         self._exclude: Optional[Tuple[int, int, int, int]] = None
         self._last_ref: Optional[float] = None
+        self.ambient_rejected = 0  # frames whose ambient reading was ignored as implausible
 
     @property
     def min_face_pixels(self) -> int:
@@ -106,12 +110,24 @@ class FrameAnalyzer:
         self._last_ref = mean
         return mean, ok
 
+    def _ambient(self, value: Optional[float]) -> Optional[float]:
+        """The frame's ambient reading, or None when it is no plausible temperature: then no
+        ambient correction is made from it (as for a sensor that reports none)."""
+        low, high = AMBIENT_PLAUSIBLE_C
+        if value is None or (math.isfinite(value) and low <= value <= high):
+            return value
+        if self.ambient_rejected == 0:
+            log.warning("thermal sensor reports an ambient of %s C: ignored (expected %g..%g C)", value, low, high)
+        self.ambient_rejected += 1
+        return None
+
     def analyze(self, frame: ThermalFrame) -> FrameAnalysis:
         s = self.settings
         img = frame.celsius if frame.celsius.dtype == np.float32 else frame.celsius.astype(np.float32)
         if img.shape != self._shape:
             self._geometry(img.shape)
         issues: Set[str] = set()
+        ambient = self._ambient(frame.ambient_c)
         if FLAG_SHUTTER in frame.flags:
             issues.add("shutter")
         if FLAG_WARMUP in frame.flags:
@@ -126,7 +142,7 @@ class FrameAnalyzer:
         blobs, labels = warm_blobs(img, threshold, self._min_person, s.max_skin_c, self._exclude)
         blobs = people_blobs(blobs, HEAD_GAP_C)
         if not blobs:
-            return FrameAnalysis(frame.t, 0, None, 0, None, 0, frozenset(issues), frame.ambient_c, reference_c)
+            return FrameAnalysis(frame.t, 0, None, 0, None, 0, frozenset(issues), ambient, reference_c)
         blob = blobs[0]
         y0, rows = face_rows(img, blob, labels, background)
         roi = img[y0:y0 + rows, blob.x:blob.x + blob.w]
@@ -156,4 +172,4 @@ class FrameAnalyzer:
             if contrast > limit:
                 issues.add("too_cold")
         return FrameAnalysis(frame.t, people, box, face, None if math.isnan(skin) else skin, used,
-                             frozenset(issues), frame.ambient_c, reference_c)
+                             frozenset(issues), ambient, reference_c)

@@ -7,11 +7,20 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from test_lane import SHAPE, make_lane, walk
+from test_lane import SHAPE, Collect, make_lane, walk
 
-from drivers.base import CardEvent, DeviceState, ThermalFrame
+from drivers.base import AccuracyClass, CardEvent, DeviceState, ThermalFrame
+from edge.clock import local_time_in
 from edge.frame_check import FrameCheck
+from edge.lane import Lane
+from edge.measure import FrameAnalyzer
 from edge.measure_synth import Person, frame
+from edge.policy import Policy
+from edge.screening import Screener
+from edge.settings.device import DeviceSettings
+from edge.settings.lane import LaneSettings
+from edge.settings.policy import PolicySettings
+from edge.settings.screening import ScreeningSettings
 from edge.verdict import Verdict
 
 
@@ -64,3 +73,35 @@ def test_a_sensor_sending_only_one_value_is_down_with_the_reason():
     for i in range(60):
         lane.handle(ThermalFrame(i * 0.125, np.full(SHAPE, 0.0 if i % 2 else 0.01, np.float32)))
     assert lane.devices["thermal"] is DeviceState.DOWN
+
+
+def _lane_with_ambient_correction():
+    settings = ScreeningSettings(ambient_coeff=0.05)
+    lane = Lane(LaneSettings(), FrameAnalyzer(settings, AccuracyClass.SCREENING),
+                Screener(settings, AccuracyClass.SCREENING), Policy(PolicySettings(), DeviceSettings()), None,
+                lambda t: (1.7e9 + t, True), False, local_time_in("Asia/Shanghai"))
+    out = Collect()
+    lane.listeners.append(out)
+    return lane, out
+
+
+def test_a_garbage_ambient_word_does_not_turn_a_fever_into_a_pass():
+    """Review 9e: Ta read 65.00 C; with ambient_coeff 0.05 the correction was -2.15 C and a
+    38.6 C canthus passed. An implausible ambient is ignored, as if the sensor gave none."""
+    verdicts = {}
+    for ambient in (22.0, 65.0, float("nan")):
+        lane, out = _lane_with_ambient_correction()
+        t = 0.0
+        for i in range(12):
+            lane.handle(dataclasses.replace(frame(SHAPE, [Person(canthus_c=38.6, distance_m=0.8)], t=t, seed=i),
+                                            ambient_c=ambient))
+            t += 0.125
+        for i in range(5):
+            lane.handle(frame(SHAPE, [], t=t, seed=100 + i))
+            t += 0.125
+        (record,) = out.records
+        verdicts[ambient if ambient == ambient else "nan"] = record.verdict
+        if ambient != 22.0:
+            assert "ambient" not in record.measurement["corrections"]
+            assert lane.analyzer.ambient_rejected > 0
+    assert verdicts == {22.0: Verdict.FEVER, 65.0: Verdict.FEVER, "nan": Verdict.FEVER}
