@@ -10,6 +10,7 @@ from typing import List, Optional, Tuple
 
 from drivers.base import CardEvent
 from edge.screening import ScreeningResult
+from edge.verdict import Verdict
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,8 +47,11 @@ class Pairer:
         if self.card is not None:
             if self.card.card_id == card.card_id:
                 return done  # the same card presented again before its passage ended
-            done.append(Pair(None, None, self.card))  # an earlier card never got a measurement
-            self.card = None
+            # Two cards wait for one measurement: whose is the person in front is unknown
+            # (the later card once took the earlier person's reading: a PASS for someone
+            # never measured). Both tap again, one at a time.
+            first, self.card = self.card, None
+            return done + [Pair(_two_cards(), None, first), Pair(_two_cards(), None, card)]
         if self.measured is not None and card.t - self.measured[1] <= self.window_s and not measuring:
             result, t_measured = self.measured
             self.measured = None
@@ -108,3 +112,7 @@ class Pairer:
             (result, t_measured), self.measured = self.measured, None
             return [Pair(result, t_measured, None)]
         return []
+
+
+def _two_cards() -> ScreeningResult:
+    return ScreeningResult(Verdict.RETRY, ("two_cards",), None, None, {})

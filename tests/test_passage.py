@@ -50,13 +50,18 @@ def test_card_waits_while_the_person_is_still_being_measured():
     assert p.measured is not None
 
 
-def test_repeated_card_is_debounced_and_new_card_closes_the_old():
+def test_repeated_card_is_debounced_and_a_second_card_sends_both_back():
+    """Two cards waiting for one measurement: which is the person in front's is unknown. The
+    later card once took the reading and the earlier got none (review 9e: a PASS for someone
+    never measured); now both tap again, one at a time."""
     p = Pairer(window_s=5, need_card=True)
     p.add_card(card(10.0, "A"))
     assert p.add_card(card(10.5, "A")) == []
     closed = p.add_card(card(11.0, "B"))
-    assert [x.card.card_id for x in closed] == ["A"] and closed[0].result is None
-    assert p.card.card_id == "B"
+    assert [(x.card.card_id, x.result.verdict, x.result.reasons) for x in closed] == [
+        ("A", Verdict.RETRY, ("two_cards",)), ("B", Verdict.RETRY, ("two_cards",))]
+    assert p.card is None
+    assert p.add_measurement(result(), 11.5) == [] and p.measured is not None  # waits for a card again
 
 
 def test_temperature_only_lane_passes_measurement_straight_through():
