@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 
 #: Reader name of the pseudo card event a guard's visitor key makes.
 VISITOR_KEY = "guard_key"
+#: A card tapped while nobody is in view and an earlier reading waits for its card: the
+#: tapper may be that person, back at the reader, or the next one stepping up, tapping as
+#: they come into view. If someone comes into view this soon after, the card is theirs.
+CARD_GRACE_S = 0.5
 
 
 def _thermal_down() -> ScreeningResult:
@@ -77,6 +81,7 @@ class Lane:
         self._frame_problem: Optional[str] = None
         self._last_frame_t: Optional[float] = None
         self._silenced = False  # the thermal state is DOWN because frames stopped, not by the driver
+        self._pending_card: Optional[CardEvent] = None  # waiting CARD_GRACE_S for someone to come into view
 
     # -- dispatch --------------------------------------------------------------
     def handle(self, event: object) -> None:
@@ -106,6 +111,7 @@ class Lane:
         if self.presence is not None and not self.presence.measured:
             self._end_presence(t)
         self.presence = None
+        self._settle_card(t, force=True)
         self._emit(self.pairer.flush())
 
     # -- thermal ------------------------------------------------------------
@@ -143,6 +149,7 @@ class Lane:
                     if not presence.measured:
                         self._end_presence(frame.t)
                     self.presence = None
+        self._settle_card(frame.t)
         self._expire(frame.t)
 
     def _end_presence(self, t: float) -> None:
@@ -161,13 +168,32 @@ class Lane:
         if self.devices.get("thermal") is not DeviceState.OK:
             self._emit([Pair(_thermal_down(), card.t, card)])
             return
+        self._settle_card(card.t, force=True)
+        if self.presence is None and self.pairer.measured is not None:
+            # Review 9e: the next person tapped as they came into view, before their first
+            # frame, and took the reading of the one before (who had not tapped).
+            self._pending_card = card
+            return
         self._emit(self.pairer.add_card(card, self._measuring()))
+
+    def _settle_card(self, t: float, force: bool = False) -> None:
+        """The pending card goes to whoever came into view since, else to the waiting reading."""
+        card = self._pending_card
+        if card is None:
+            return
+        if self.presence is not None and card.t <= self.presence.t_start <= card.t + CARD_GRACE_S:
+            self._pending_card = None
+            self._emit(self.pairer.add_card(card, measuring=not self.presence.measured))
+        elif force or t - card.t >= CARD_GRACE_S:
+            self._pending_card = None  # nobody came into view in time: the waiting reading's
+            self._emit(self.pairer.add_card(card, measuring=False))
 
     def _measuring(self) -> bool:
         """Someone is in view and not measured yet."""
         return self.presence is not None and not self.presence.measured
 
     def _expire(self, t: float) -> None:
+        self._settle_card(t)
         self._check_silence(t)
         self._emit(self.pairer.expire(t, self._measuring()))
 
@@ -205,9 +231,10 @@ class Lane:
         if status.role == "thermal" and status.state is not DeviceState.OK:
             # A card waiting for a measurement that cannot come: the guard measures by hand
             # now, as for a card tapped while the sensor is down (not a RETRY when it expires).
-            card = self.pairer.take_card()
-            if card is not None:
-                self._emit([Pair(_thermal_down(), card.t, card)])
+            for card in (self.pairer.take_card(), self._pending_card):
+                if card is not None:
+                    self._emit([Pair(_thermal_down(), card.t, card)])
+            self._pending_card = None
 
     # -- decision -------------------------------------------------------------
     def _emit(self, pairs: List[Pair]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from test_lane import SHAPE, make_lane
 
 from drivers.base import CardEvent
+from edge.events import Tick
 from edge.measure_synth import Person, frame
 from edge.verdict import Verdict
 
@@ -28,4 +29,43 @@ def test_two_cards_for_one_person_in_view_send_both_back_to_tap_again():
     assert got[1] == ("2000000002", Verdict.DENY, "two_cards")  # (not in this roster: a denial as well)
     assert not [g for g in got if g[1] is Verdict.PASS and g[0] is not None]
     lane.handle(CardEvent(t=t + 0.5, reader="rdm6300", card_id="2000000001"))  # A taps again
+    lane.handle(Tick(t + 1.0))
     assert (out.records[-1].card, out.records[-1].verdict) == ("2000000001", Verdict.PASS)
+
+
+def _walk_in(lane, t: float, canthus_c: float, frames: int = 12) -> float:
+    for i in range(frames):
+        lane.handle(frame(SHAPE, [Person(canthus_c=canthus_c, distance_m=0.8)], t=t, seed=int(t * 100) + i))
+        t += 0.125
+    return t
+
+
+def _leave(lane, t: float, frames: int = 5) -> float:
+    for i in range(frames):
+        lane.handle(frame(SHAPE, [], t=t, seed=500 + i))
+        t += 0.125
+    return t
+
+
+def test_a_card_tapped_as_the_next_person_comes_into_view_is_theirs_not_the_last_readings():
+    """A is measured and walks on without tapping. B taps as they step up, before their first
+    frame: B once got A's reading (a PASS for a fever) and B's fever went to the next card."""
+    lane, out = make_lane(has_card_reader=True)
+    t = _leave(lane, _walk_in(lane, 0.0, canthus_c=36.0))  # A: measured, no card
+    lane.handle(CardEvent(t=t, reader="rdm6300", card_id="2000000001"))  # B taps...
+    t = _leave(lane, _walk_in(lane, t + 0.2, canthus_c=38.6))  # ...and comes into view 0.2 s later
+    got = [(r.card, r.verdict, r.body_c is not None and r.body_c >= 37.3) for r in out.records]
+    assert (None, Verdict.RETRY, False) in got  # A: measured, no card (please tap)
+    assert ("2000000001", Verdict.FEVER, True) in got  # B gets B's own reading
+    assert not [g for g in got if g[0] == "2000000001" and g[1] is Verdict.PASS]
+
+
+def test_a_card_tapped_after_leaving_the_view_still_gets_that_reading():
+    """The same start, but nobody comes into view within the grace time: the tap is A's, back
+    at the reader after stepping out of the camera's view."""
+    lane, out = make_lane(has_card_reader=True)
+    t = _leave(lane, _walk_in(lane, 0.0, canthus_c=36.0))
+    lane.handle(CardEvent(t=t, reader="rdm6300", card_id="2000000001"))
+    assert out.records == []  # decided at the next frame or tick after the grace time
+    _leave(lane, t + 0.125, frames=6)
+    assert [(r.card, r.verdict) for r in out.records] == [("2000000001", Verdict.PASS)]
