@@ -6,7 +6,6 @@ results go to listeners, which must only enqueue.
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 
@@ -16,6 +15,7 @@ from edge.events import DeviceStatus, GuardInput, RosterUpdate, Tick
 from edge.frame_check import FrameCheck
 from edge.measure import FrameAnalysis
 from edge.passage import Pair, Pairer
+from edge.presence import Presence
 from edge.record import PassageRecord
 from edge.screening import ScreeningResult
 from edge.settings.lane import LaneSettings
@@ -46,14 +46,6 @@ class LaneListener(Protocol):
     def on_guard(self, event: GuardInput) -> None: ...
 
 
-@dataclasses.dataclass
-class _Presence:
-    t_start: float
-    frames: int = 0
-    empty: int = 0
-    measured: bool = False
-
-
 class Lane:
     def __init__(self, settings: LaneSettings, analyzer: Any, screener: Any, policy: Any, roster: Any,
                  clock: Clock, has_card_reader: bool, local_time: Callable[[float], Any],
@@ -73,10 +65,10 @@ class Lane:
             self.devices["card"] = DeviceState.OK
         if has_light:
             self.devices["light"] = DeviceState.OK  # shown to the guard; decisions do not wait on it
-        self.presence: Optional[_Presence] = None
+        self.presence: Optional[Presence] = None
         self.listeners: List[LaneListener] = []
         self.counters: Dict[str, int] = {"frames": 0, "passages": 0, "blips": 0, "thermal_silences": 0,
-                                         "frames_rejected": 0}
+                                         "frames_rejected": 0, "newcomers": 0}
         self.frame_check = FrameCheck()
         self._frame_problem: Optional[str] = None
         self._last_frame_t: Optional[float] = None
@@ -131,9 +123,13 @@ class Lane:
             listener.on_frame(frame, fa)
         presence = self.presence
         if presence is None and fa.present:
-            presence = self.presence = _Presence(frame.t)
+            presence = self.presence = Presence(frame.t)
             self.screener.begin(frame.t)
         if presence is not None:
+            if fa.present and presence.newcomer(fa, self.screener.settings.stable_frames):
+                self.counters["newcomers"] += 1
+                presence = self.presence = Presence(frame.t)
+                self.screener.begin(frame.t)
             if fa.present:
                 presence.empty = 0
                 presence.frames += 1
@@ -157,6 +153,7 @@ class Lane:
         assert presence is not None
         result = self.screener.finish(t)
         presence.measured = True
+        presence.skin_c = result.skin_c
         if result.verdict is Verdict.RETRY and presence.frames < 2 and self.pairer.card is None:
             # One warm frame and gone, nobody tapped: noise or someone walking past.
             self.counters["blips"] += 1

@@ -69,3 +69,28 @@ def test_a_card_tapped_after_leaving_the_view_still_gets_that_reading():
     assert out.records == []  # decided at the next frame or tick after the grace time
     _leave(lane, t + 0.125, frames=6)
     assert [(r.card, r.verdict) for r in out.records] == [("2000000001", Verdict.PASS)]
+
+
+def test_a_hotter_person_stepping_up_with_no_gap_is_measured_not_given_the_last_reading():
+    """A queue: A (36.0) is measured and walks on without tapping while B (38.6) steps up with
+    no empty frame in between; B taps 1.5 s later. B once got A's 35.9 C PASS (green)."""
+    lane, out = make_lane(has_card_reader=True)
+    t = _walk_in(lane, 0.0, canthus_c=36.0)  # A: measured, no card
+    t = _walk_in(lane, t, canthus_c=38.6, frames=12)  # B, at once
+    lane.handle(CardEvent(t=t, reader="rdm6300", card_id="2000000001"))
+    t = _leave(lane, _walk_in(lane, t, canthus_c=38.6, frames=8))
+    lane.handle(Tick(t + 1.0))
+    got = [(r.card, r.verdict) for r in out.records]
+    assert ("2000000001", Verdict.FEVER) in got and ("2000000001", Verdict.PASS) not in got
+    assert lane.counters["newcomers"] == 1
+
+
+def test_the_measured_person_turning_away_stays_the_same_presence():
+    """A colder face after the measurement (the head turned, the card fetched from a bag) is
+    no newcomer: the card tapped then still gets that reading."""
+    lane, out = make_lane(has_card_reader=True)
+    t = _walk_in(lane, 0.0, canthus_c=36.6)
+    t = _walk_in(lane, t, canthus_c=34.0, frames=12)  # turned away: reads colder
+    lane.handle(CardEvent(t=t, reader="rdm6300", card_id="2000000001"))
+    assert [(r.card, r.verdict) for r in out.records] == [("2000000001", Verdict.PASS)]
+    assert lane.counters["newcomers"] == 0
