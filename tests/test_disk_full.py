@@ -30,6 +30,18 @@ def _wait(predicate, timeout: float = 20.0) -> bool:
     return predicate()
 
 
+def _fill_up(store) -> None:
+    """The "disk" full from now on, and its last pages too, so the very first write fails
+    (filler passages have negative monotonic times)."""
+    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+    store.conn.execute(f"PRAGMA max_page_count={pages}")
+    for filler in range(1000):
+        try:
+            store.record_passage(make_record(-1 - filler))
+        except sqlite3.OperationalError:
+            break
+
+
 @pytest.fixture
 def store(tmp_path):
     s = Store(str(tmp_path / "gate.db"), DeviceSettings(id="g1", site="s1")).open()
@@ -115,13 +127,7 @@ def test_memory_is_bounded_while_the_disk_stays_full_and_alerts_are_kept(store, 
     monkeypatch.setattr(edge.store_writer, "MAX_PENDING", 80)
     monkeypatch.setattr(edge.store_writer, "LOG_DROPS_EVERY", 20)
     caplog.set_level(logging.ERROR, logger="edge.store_writer")
-    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
-    store.conn.execute(f"PRAGMA max_page_count={pages}")
-    for filler in range(1000):  # fill the pages there are, so that the very first write fails
-        try:
-            store.record_passage(make_record(-1 - filler))
-        except Exception:
-            break
+    _fill_up(store)
     writer = StoreWriter(store)
     writer.start()
     try:
@@ -159,13 +165,7 @@ def test_a_passage_with_a_reading_queued_for_it_is_not_let_go(store, monkeypatch
     behind it; the reading was then thrown away as 'no longer known'."""
     monkeypatch.setattr(edge.store_writer, "RETRY_S", 0.05)
     monkeypatch.setattr(edge.store_writer, "MAX_PENDING", 10)
-    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
-    store.conn.execute(f"PRAGMA max_page_count={pages}")
-    for filler in range(1000):
-        try:
-            store.record_passage(make_record(-1 - filler))
-        except Exception:
-            break
+    _fill_up(store)
     writer = StoreWriter(store)
     writer.start()
     try:
