@@ -27,12 +27,6 @@ class Pair:
         return max(times)
 
 
-#: A fever reading waits this long at most for its card (the window otherwise): the red light
-#: and the alarm must not wait 8 s while the person walks on (review 9e). A card tapped later
-#: waits for a new measurement of its own.
-FEVER_CARD_WAIT_S = 2.0
-
-
 class Pairer:
     """Holds at most one unpaired card and one unpaired measurement.
 
@@ -58,7 +52,7 @@ class Pairer:
             # never measured). Both tap again, one at a time.
             first, self.card = self.card, None
             return done + [Pair(_two_cards(), None, first), Pair(_two_cards(), None, card)]
-        if self.measured is not None and card.t - self.measured[1] <= self._wait_s() and not measuring:
+        if self.measured is not None and card.t - self.measured[1] <= self.window_s and not measuring:
             result, t_measured = self.measured
             self.measured = None
             done.append(Pair(result, t_measured, card))
@@ -82,11 +76,6 @@ class Pairer:
         done.extend(self._expire_card(t, measuring=False, force=True))
         self.measured = (result, t)
         return done
-
-    def _wait_s(self) -> float:
-        """How long the waiting reading waits for its card."""
-        assert self.measured is not None
-        return min(self.window_s, FEVER_CARD_WAIT_S) if self.measured[0].verdict is Verdict.FEVER else self.window_s
 
     def take_card(self) -> Optional[CardEvent]:
         """The card waiting for a measurement, no longer waiting (the sensor went down)."""
@@ -119,7 +108,7 @@ class Pairer:
     def _expire_measured(self, t: float, force: bool) -> List[Pair]:
         if self.measured is None:
             return []
-        if force or t - self.measured[1] > self._wait_s():
+        if force or t - self.measured[1] > self.window_s:
             (result, t_measured), self.measured = self.measured, None
             return [Pair(result, t_measured, None)]
         return []

@@ -9,7 +9,7 @@ from edge.settings.fields import setting
 class LaneSettings:
     """How a passage is assembled from device events."""
 
-    pair_window_s: float = setting(8.0, min=0.5, max=120, doc="A card and a measurement this close in time belong to one passage (a fever reading waits at most 2 s for its card: the alarm must not wait).")
+    pair_window_s: float = setting(8.0, min=0.5, max=120, doc="A card and a measurement this close in time belong to one passage.")
     require_card: bool = setting(True, doc="With a card reader configured: a measurement without a card ends as 'retry' (no card).")
     leave_frames: int = setting(3, min=1, max=100, doc="Frames with nobody in view that end a presence.")
     max_presence_s: float = setting(20.0, min=2, max=600, doc="A presence this long without a verdict ends as 'retry'.")
