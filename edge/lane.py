@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 VISITOR_KEY = "guard_key"
 #: A card tapped while nobody is in view and an earlier reading waits for its card: the
 #: tapper may be that person, back at the reader, or the next one stepping up, tapping as
-#: they come into view. If someone comes into view this soon after, the card is theirs.
+#: they come into view. If someone comes into view this soon after (plus one frame period,
+#: for slow sensors), the card is theirs.
 CARD_GRACE_S = 0.5
 
 
@@ -74,6 +75,7 @@ class Lane:
         self._last_frame_t: Optional[float] = None
         self._silenced = False  # the thermal state is DOWN because frames stopped, not by the driver
         self._pending_card: Optional[CardEvent] = None  # waiting CARD_GRACE_S for someone to come into view
+        self._frame_period = 0.125  # smoothed spacing of usable frames (8 Hz until measured)
 
     # -- dispatch --------------------------------------------------------------
     def handle(self, event: object) -> None:
@@ -114,6 +116,8 @@ class Lane:
             self.counters["frames_rejected"] += 1
             self._expire(frame.t)
             return
+        if self._last_frame_t is not None and 0 < frame.t - self._last_frame_t < self.settings.thermal_silence_s:
+            self._frame_period = 0.8 * self._frame_period + 0.2 * (frame.t - self._last_frame_t)
         self._last_frame_t = frame.t
         if self.devices.get("thermal") is not DeviceState.OK:
             # Frames flow again: the reader thread's status event may still be queued behind.
@@ -165,7 +169,14 @@ class Lane:
         if self.devices.get("thermal") is not DeviceState.OK:
             self._emit([Pair(_thermal_down(), card.t, card)])
             return
-        self._settle_card(card.t, force=True)
+        pending = self._pending_card
+        if pending is not None:  # (review 9f: settling it on the waiting reading gave it a PASS not its own)
+            if pending.card_id == card.card_id and pending.reader == card.reader:
+                return  # the same card again while it waits
+            # Two cards while nobody is in view: whose the waiting reading is, is unknown.
+            self._pending_card = None
+            self._emit(self.pairer.add_card(pending, measuring=True) + self.pairer.add_card(card, measuring=True))
+            return
         if self.presence is None and self.pairer.measured is not None:
             # Review 9e: the next person tapped as they came into view, before their first
             # frame, and took the reading of the one before (who had not tapped).
@@ -178,10 +189,13 @@ class Lane:
         card = self._pending_card
         if card is None:
             return
-        if self.presence is not None and card.t <= self.presence.t_start <= card.t + CARD_GRACE_S:
+        grace = CARD_GRACE_S + self._frame_period  # whoever stepped up shows in the next frame
+        # Nobody was in view at the tap, so any presence now began after it (a frame stamped a
+        # little before the card may still be dequeued after it: two reader threads).
+        if self.presence is not None and self.presence.t_start <= card.t + grace:
             self._pending_card = None
             self._emit(self.pairer.add_card(card, measuring=not self.presence.measured))
-        elif force or t - card.t >= CARD_GRACE_S:
+        elif force or t - card.t >= grace:
             self._pending_card = None  # nobody came into view in time: the waiting reading's
             self._emit(self.pairer.add_card(card, measuring=False))
 
@@ -192,6 +206,8 @@ class Lane:
     def _expire(self, t: float) -> None:
         self._settle_card(t)
         self._check_silence(t)
+        if self._pending_card is not None:
+            return  # the waiting reading may be the pending card's: it waits for the settling
         self._emit(self.pairer.expire(t, self._measuring()))
 
     # -- devices -----------------------------------------------------------

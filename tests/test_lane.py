@@ -91,7 +91,7 @@ def test_unknown_card_is_denied_but_measured_and_fever_outranks_denial():
     lane.handle(CardEvent(t, "sim", "9999999999"))
     t = walk(lane, t + 6, canthus_c=38.0)
     lane.handle(CardEvent(t, "sim", "9999999998"))
-    lane.handle(Tick(t + 0.5))  # (tapped after leaving the view: nobody else came in the grace time)
+    lane.handle(Tick(t + 1.0))  # (tapped after leaving the view: nobody else came in the grace time)
     assert [r.verdict for r in out.records] == [Verdict.DENY, Verdict.FEVER]
     assert out.records[0].reasons == ("card_unknown",) and out.records[0].body_c is not None
     assert "card_unknown" in out.records[1].reasons and "fever" in out.records[1].reasons
@@ -218,7 +218,7 @@ def test_sensor_that_goes_silent_is_a_fault_until_frames_return_without_new_warm
     # Frames again: ok at once, and no 1-minute warm-up (the sensor never lost power).
     t = walk(lane, t + 31.0, canthus_c=36.2)
     lane.handle(CardEvent(t, "sim", "2000000002"))
-    lane.handle(Tick(t + 0.5))  # (tapped after leaving the view: nobody else came in the grace time)
+    lane.handle(Tick(t + 1.0))  # (tapped after leaving the view: nobody else came in the grace time)
     assert out.devices[-1]["thermal"] is DeviceState.OK
     assert out.records[-1].verdict is not Verdict.FAULT and "warming_up" not in out.records[-1].reasons
 

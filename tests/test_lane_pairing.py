@@ -29,7 +29,7 @@ def test_two_cards_for_one_person_in_view_send_both_back_to_tap_again():
     assert got[1] == ("2000000002", Verdict.DENY, "two_cards")  # (not in this roster: a denial as well)
     assert not [g for g in got if g[1] is Verdict.PASS and g[0] is not None]
     lane.handle(CardEvent(t=t + 0.5, reader="rdm6300", card_id="2000000001"))  # A taps again
-    lane.handle(Tick(t + 1.0))
+    lane.handle(Tick(t + 1.5))
     assert (out.records[-1].card, out.records[-1].verdict) == ("2000000001", Verdict.PASS)
 
 
@@ -94,3 +94,44 @@ def test_the_measured_person_turning_away_stays_the_same_presence():
     lane.handle(CardEvent(t=t, reader="rdm6300", card_id="2000000001"))
     assert [(r.card, r.verdict) for r in out.records] == [("2000000001", Verdict.PASS)]
     assert lane.counters["newcomers"] == 0
+
+
+def test_a_second_tap_while_a_card_waits_for_someone_to_step_up_sends_both_back():
+    """Review 9f: B tapped with nobody in view (the card waiting its grace time), C tapped 0.2 s
+    later; B's card was then given to the previous person's reading (a PASS for febrile B)."""
+    lane, out = make_lane(has_card_reader=True)
+    t = _leave(lane, _walk_in(lane, 0.0, canthus_c=36.0))  # A: measured, no card
+    lane.handle(CardEvent(t=t, reader="rdm6300", card_id="2000000001"))  # B
+    lane.handle(CardEvent(t=t + 0.05, reader="rdm6300", card_id="2000000001"))  # (the same card again)
+    lane.handle(CardEvent(t=t + 0.2, reader="rdm6300", card_id="2000000002"))  # C
+    t = _leave(lane, _walk_in(lane, t + 0.3, canthus_c=38.6))
+    lane.handle(Tick(t + 20))
+    got = [(r.card, r.verdict, r.reasons[0] if r.reasons else None) for r in out.records]
+    assert ("2000000001", Verdict.RETRY, "two_cards") in got
+    assert not [g for g in got if g[0] is not None and g[1] is Verdict.PASS]
+    assert (None, Verdict.FEVER, "fever") in got  # B's own reading, waiting for a tap again
+
+
+def test_on_a_slow_sensor_the_grace_time_covers_one_frame_period():
+    """Review 9f: at 2 Hz the first frame showing B came 0.55 s after B's tap, past the 0.5 s
+    grace, and B got A's reading."""
+    lane, out = make_lane(has_card_reader=True)
+    t = 0.0
+    for i in range(7):
+        lane.handle(frame(SHAPE, [Person(canthus_c=36.0, distance_m=0.8)], t=t, seed=i))
+        t += 0.5
+    for i in range(4):
+        lane.handle(frame(SHAPE, [], t=t, seed=50 + i))
+        t += 0.5
+    lane.handle(CardEvent(t=t - 0.05, reader="rdm6300", card_id="2000000001"))  # B taps, stepping up...
+    lane.handle(frame(SHAPE, [], t=t, seed=60))  # ...still out of view in the next frame
+    t += 0.5  # and first in view 0.55 s after the tap
+    for i in range(8):
+        lane.handle(frame(SHAPE, [Person(canthus_c=38.6, distance_m=0.8)], t=t, seed=80 + i))
+        t += 0.5
+    for i in range(4):
+        lane.handle(frame(SHAPE, [], t=t, seed=90 + i))
+        t += 0.5
+    lane.handle(Tick(t + 20))
+    got = [(r.card, r.verdict) for r in out.records]
+    assert ("2000000001", Verdict.FEVER) in got and ("2000000001", Verdict.PASS) not in got
