@@ -10,7 +10,8 @@ second); the silence timeout is what separates it from a hung sensor.
 """
 from __future__ import annotations
 
-from typing import Optional
+import collections
+from typing import Deque, Optional
 
 import numpy as np
 
@@ -22,15 +23,20 @@ PLAUSIBLE_C = (-40.0, 300.0)
 MAX_IMPLAUSIBLE_SHARE = 0.5
 
 
+#: Frames looked back on for a repeat: a hung module may cycle through a few buffers.
+RECENT = 4
+
+
 class FrameCheck:
     def __init__(self) -> None:
-        self._previous: Optional[np.ndarray] = None
+        self._recent: Deque[np.ndarray] = collections.deque(maxlen=RECENT)
 
     def problem(self, frame: ThermalFrame) -> Optional[str]:
         """Why ``frame`` is not a picture of the scene, or None when it may be one."""
         pixels = frame.celsius
-        previous, self._previous = self._previous, pixels
-        if previous is not None and previous.shape == pixels.shape and np.array_equal(previous, pixels):
+        repeat = any(p.shape == pixels.shape and np.array_equal(p, pixels) for p in self._recent)
+        self._recent.append(pixels)
+        if repeat:
             return "frozen: the same frame again"
         low, high = PLAUSIBLE_C
         with np.errstate(invalid="ignore"):

@@ -105,3 +105,13 @@ def test_a_garbage_ambient_word_does_not_turn_a_fever_into_a_pass():
             assert "ambient" not in record.measurement["corrections"]
             assert lane.analyzer.ambient_rejected > 0
     assert verdicts == {22.0: Verdict.FEVER, 65.0: Verdict.FEVER, "nan": Verdict.FEVER}
+
+
+def test_a_module_cycling_through_a_few_stale_buffers_is_frozen_too():
+    """Review 9f: only the previous frame was compared, so A, B, A, B passed for ever."""
+    check = FrameCheck()
+    rng = np.random.default_rng(2)
+    a, b = (rng.normal(22.0, 0.3, SHAPE).astype(np.float32) for _ in range(2))
+    assert check.problem(ThermalFrame(0.0, a)) is None and check.problem(ThermalFrame(0.1, b)) is None
+    assert check.problem(ThermalFrame(0.2, a.copy())) == "frozen: the same frame again"
+    assert check.problem(ThermalFrame(0.3, b.copy())) == "frozen: the same frame again"

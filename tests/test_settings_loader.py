@@ -418,6 +418,9 @@ def test_driver_option_errors_name_their_key_and_line() -> None:
     assert errors("light:\n  type: gpio\n") == [
         "gate.yaml:2: light.red_line: no lamp has a GPIO line: set red_line, yellow_line, green_line and/or "
         "buzzer_line"]
+    # Review 9f: a noise-free sim renders identical empty frames, which the lane takes for a frozen sensor.
+    assert errors("thermal: {type: sim, noise_c: 0}\n", sensor=False) == [
+        "gate.yaml:1: thermal.noise_c: must be at least 0.01 (got 0)"]
     assert errors("device: {ID: g1}\n") == [
         "gate.yaml:1: device.ID: unknown key; did you mean 'id'?"]
 

@@ -37,7 +37,8 @@ class Options:
     fever_rate: float = setting(0.05, min=0, max=1, doc="Share of people with a fever (core 37.5-39.5 C).")
     ambient_c: float = setting(22.0, min=-20, max=45, doc="Room temperature (deg C).")
     fps: Optional[float] = setting(None, min=0.1, max=60, doc="Frame rate; empty = the sensor's own.")
-    noise_c: Optional[float] = setting(None, min=0, max=5, doc="Pixel noise (rms deg C); empty = the sensor's own.")
+    noise_c: Optional[float] = setting(None, min=0.01, max=5, doc="Pixel noise (rms deg C); empty = the sensor's own. "
+                                       "Never 0: the lane takes identical frames for a frozen sensor.")
     blur_px: Optional[float] = setting(None, min=0, max=5, doc="Optics blur (Gaussian sigma, pixels); empty = the sensor's own.")
     distance_min_m: float = setting(0.6, min=0.2, max=5, doc="Nearest place people stand (metres).")
     distance_max_m: float = setting(1.0, min=0.2, max=6, doc="Farthest place people stand (metres).")

@@ -44,7 +44,9 @@ def register(sub: "argparse._SubParsersAction") -> None:
     p.add_argument("--ambient", type=float, default=22.0, metavar="C", help="room temperature (default 22)")
     p.add_argument("--fps", type=float, default=0.0,
                    help="recording frame rate (default 4 for p2pro and lepton35, 8 for mlx90640)")
-    p.add_argument("--noise", type=float, metavar="C", help="pixel noise rms (default: the sensor's)")
+    p.add_argument("--noise", type=_noise, metavar="C",
+                   help="pixel noise rms, at least 0.01 (default: the sensor's; a noise-free recording replays "
+                        "as a frozen sensor)")
     p.add_argument("--blur", type=float, metavar="PX", help="optics blur sigma in pixels (default: the sensor's)")
     p.add_argument("--distance", type=_pair, default=(0.6, 1.0), metavar="MIN,MAX", help="metres (default 0.6,1.0)")
     p.add_argument("--gap", type=_pair, default=(1.0, 4.0), metavar="MIN,MAX", help="seconds between people")
@@ -104,3 +106,13 @@ def run(args: argparse.Namespace) -> int:
           f"@ {rec.meta['fps']:g} Hz, {float(rec.t[-1]):.0f} s scene, {len(rec.cards or [])} card taps, "
           f"{os.path.getsize(out) / 1e6:.0f} MB in {time.monotonic() - started:.1f} s")
     return 0
+
+
+def _noise(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.01 <= value <= 5.0:  # (NaN fails too)
+        raise argparse.ArgumentTypeError(f"expected a pixel noise between 0.01 and 5 deg C, got {text!r}")
+    return value
