@@ -24,8 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from bench_latency import FPS, RED_CHANNEL, Gate, frame_bytes  # noqa: E402
 
 FAULT_CHANNEL = 3  # yellow: the default fault pattern's lamp on the default LCUS mapping
-EMPTY = [frame_bytes(False, seed) for seed in range(2)]
-FEVER = [frame_bytes(True, seed) for seed in range(4)]
+# More distinct frames than the lane looks back on (edge.frame_check.RECENT): a stream that
+# cycles through a few is a hung module's, not a sensor's.
+EMPTY = [frame_bytes(False, seed) for seed in range(6)]
+FEVER = [frame_bytes(True, seed) for seed in range(6)]
 
 
 class Rig:
