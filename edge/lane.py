@@ -14,7 +14,7 @@ from edge.clock import Clock
 from edge.events import DeviceStatus, GuardInput, RosterUpdate, Tick
 from edge.frame_check import FrameCheck
 from edge.measure import FrameAnalysis
-from edge.passage import Pair, Pairer
+from edge.passage import Pair, Pairer, tap_again, two_cards
 from edge.presence import Presence
 from edge.record import PassageRecord
 from edge.screening import ScreeningResult
@@ -25,10 +25,9 @@ log = logging.getLogger(__name__)
 
 #: Reader name of the pseudo card event a guard's visitor key makes.
 VISITOR_KEY = "guard_key"
-#: A card tapped while nobody is in view and an earlier reading waits for its card: the
-#: tapper may be that person, back at the reader, or the next one stepping up, tapping as
-#: they come into view. If someone comes into view this soon after (plus one frame period,
-#: for slow sensors), the card is theirs.
+#: A card tapped while nobody is in view and a reading waits: the tapper may be its owner,
+#: back at the reader, or the next one stepping up. A frame this long after (plus one frame
+#: period) that shows nobody gives it to the reading; someone in view makes it ambiguous.
 CARD_GRACE_S = 0.5
 
 
@@ -175,7 +174,7 @@ class Lane:
                 return  # the same card again while it waits
             # Two cards while nobody is in view: whose the waiting reading is, is unknown.
             self._pending_card = None
-            self._emit(self.pairer.add_card(pending, measuring=True) + self.pairer.add_card(card, measuring=True))
+            self._emit([Pair(two_cards(), None, pending), Pair(two_cards(), None, card)])
             return
         if self.presence is None and self.pairer.measured is not None:
             # Review 9e: the next person tapped as they came into view, before their first
@@ -185,18 +184,19 @@ class Lane:
         self._emit(self.pairer.add_card(card, self._measuring()))
 
     def _settle_card(self, t: float, force: bool = False) -> None:
-        """The pending card goes to whoever came into view since, else to the waiting reading."""
+        """The pending card: the waiting reading's once a usable frame after the grace time
+        showed nobody; if someone came into view, it may be theirs or the reading's owner's
+        (tapping from outside the view, review 9g), so it is asked again."""
         card = self._pending_card
         if card is None:
             return
-        grace = CARD_GRACE_S + self._frame_period  # whoever stepped up shows in the next frame
-        # Nobody was in view at the tap, so any presence now began after it (a frame stamped a
-        # little before the card may still be dequeued after it: two reader threads).
-        if self.presence is not None and self.presence.t_start <= card.t + grace:
+        if self.presence is not None or force:  # nobody was in view at the tap: anyone now came after;
+            self._pending_card = None  # the reading's owner is gone, so B's next tap is B's alone
+            self._emit([Pair(tap_again() if self.presence is not None else None, None, card)]
+                       + (self.pairer.release_measured(t) if self.presence is not None else []))
+        elif self._last_frame_t is not None and self._last_frame_t >= card.t + CARD_GRACE_S + self._frame_period:
+            # Not ticks alone: a sensor blinded meanwhile (a shutter, a stall) saw nobody either way.
             self._pending_card = None
-            self._emit(self.pairer.add_card(card, measuring=not self.presence.measured))
-        elif force or t - card.t >= grace:
-            self._pending_card = None  # nobody came into view in time: the waiting reading's
             self._emit(self.pairer.add_card(card, measuring=False))
 
     def _measuring(self) -> bool:

@@ -51,11 +51,17 @@ class Pairer:
             # (the later card once took the earlier person's reading: a PASS for someone
             # never measured). Both tap again, one at a time.
             first, self.card = self.card, None
-            return done + [Pair(_two_cards(), None, first), Pair(_two_cards(), None, card)]
+            return done + [Pair(two_cards(), None, first), Pair(two_cards(), None, card)]
         if self.measured is not None and card.t - self.measured[1] <= self.window_s and not measuring:
             result, t_measured = self.measured
             self.measured = None
             done.append(Pair(result, t_measured, card))
+        elif self.measured is not None and card.t - self.measured[1] <= self.window_s:
+            # Someone new is being measured while the reading of the one before still waits:
+            # the tap may be either's (the one before, back at the reader). Neither gets it: the
+            # reading goes out without a card, the card is asked again (review 9g).
+            (result, t_measured), self.measured = self.measured, None
+            done += [Pair(result, t_measured, None), Pair(tap_again(), None, card)]
         else:
             done.extend(self._expire_measured(card.t, force=True))
             self.card = card
@@ -76,6 +82,10 @@ class Pairer:
         done.extend(self._expire_card(t, measuring=False, force=True))
         self.measured = (result, t)
         return done
+
+    def release_measured(self, t: float) -> List[Pair]:
+        """The waiting reading, decided without a card (someone else stepped up)."""
+        return self._expire_measured(t, force=True)
 
     def take_card(self) -> Optional[CardEvent]:
         """The card waiting for a measurement, no longer waiting (the sensor went down)."""
@@ -114,5 +124,10 @@ class Pairer:
         return []
 
 
-def _two_cards() -> ScreeningResult:
+def two_cards() -> ScreeningResult:
     return ScreeningResult(Verdict.RETRY, ("two_cards",), None, None, {})
+
+
+def tap_again() -> ScreeningResult:
+    """A tap that may be one of two people's: tap again once measured."""
+    return ScreeningResult(Verdict.RETRY, ("tap_again",), None, None, {})

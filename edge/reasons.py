@@ -28,6 +28,7 @@ _ALL = [
     Reason("implausible", "读数异常 请重测", "Implausible reading: retry"),
     Reason("no_card", "请刷卡", "Please tap your card"),
     Reason("two_cards", "两张卡 请逐个刷卡", "Two cards at once: tap again one at a time"),
+    Reason("tap_again", "请测温时重新刷卡", "Tap your card again while being measured"),
     Reason("warming_up", "设备预热中 请人工测温", "Warming up: manual screening"),
     Reason("reference_missing", "黑体参考异常 请人工测温", "Blackbody reference missing: manual screening"),
     Reason("shutter", "设备校准中 请重测", "Sensor calibrating: please retry"),

@@ -2,6 +2,8 @@
 of someone else."""
 from __future__ import annotations
 
+import dataclasses
+
 from test_lane import SHAPE, make_lane
 
 from drivers.base import CardEvent
@@ -29,7 +31,7 @@ def test_two_cards_for_one_person_in_view_send_both_back_to_tap_again():
     assert got[1] == ("2000000002", Verdict.DENY, "two_cards")  # (not in this roster: a denial as well)
     assert not [g for g in got if g[1] is Verdict.PASS and g[0] is not None]
     lane.handle(CardEvent(t=t + 0.5, reader="rdm6300", card_id="2000000001"))  # A taps again
-    lane.handle(Tick(t + 1.5))
+    _leave(lane, t + 0.625, frames=8)  # from outside the view: frames show nobody else came
     assert (out.records[-1].card, out.records[-1].verdict) == ("2000000001", Verdict.PASS)
 
 
@@ -53,7 +55,12 @@ def test_a_card_tapped_as_the_next_person_comes_into_view_is_theirs_not_the_last
     lane, out = make_lane(has_card_reader=True)
     t = _leave(lane, _walk_in(lane, 0.0, canthus_c=36.0))  # A: measured, no card
     lane.handle(CardEvent(t=t, reader="rdm6300", card_id="2000000001"))  # B taps...
-    t = _leave(lane, _walk_in(lane, t + 0.2, canthus_c=38.6))  # ...and comes into view 0.2 s later
+    t = _walk_in(lane, t + 0.2, canthus_c=38.6, frames=2)  # ...and comes into view 0.2 s later
+    # B's, or A's from outside the view (review 9g): asked again, never given A's reading.
+    assert [(r.card, r.verdict, r.reasons) for r in out.records] == [
+        ("2000000001", Verdict.RETRY, ("tap_again",)), (None, Verdict.RETRY, ("no_card",))]  # and A's reading goes
+    lane.handle(CardEvent(t=t, reader="rdm6300", card_id="2000000001"))  # B taps again, in view
+    t = _leave(lane, _walk_in(lane, t + 0.125, canthus_c=38.6))
     got = [(r.card, r.verdict, r.body_c is not None and r.body_c >= 37.3) for r in out.records]
     assert (None, Verdict.RETRY, False) in got  # A: measured, no card (please tap)
     assert ("2000000001", Verdict.FEVER, True) in got  # B gets B's own reading
@@ -66,8 +73,9 @@ def test_a_card_tapped_after_leaving_the_view_still_gets_that_reading():
     lane, out = make_lane(has_card_reader=True)
     t = _leave(lane, _walk_in(lane, 0.0, canthus_c=36.0))
     lane.handle(CardEvent(t=t, reader="rdm6300", card_id="2000000001"))
-    assert out.records == []  # decided at the next frame or tick after the grace time
-    _leave(lane, t + 0.125, frames=6)
+    lane.handle(Tick(t + 2.0))
+    assert out.records == []  # decided by a frame after the grace time that shows nobody, not by ticks
+    _leave(lane, t + 2.125, frames=6)
     assert [(r.card, r.verdict) for r in out.records] == [("2000000001", Verdict.PASS)]
 
 
@@ -133,5 +141,47 @@ def test_on_a_slow_sensor_the_grace_time_covers_one_frame_period():
         lane.handle(frame(SHAPE, [], t=t, seed=90 + i))
         t += 0.5
     lane.handle(Tick(t + 20))
-    got = [(r.card, r.verdict) for r in out.records]
-    assert ("2000000001", Verdict.FEVER) in got and ("2000000001", Verdict.PASS) not in got
+    got = [(r.card, r.verdict, r.reasons[0] if r.reasons else None) for r in out.records]
+    assert ("2000000001", Verdict.RETRY, "tap_again") in got  # B's first frame came after the grace...
+    assert not [g for g in got if g[0] == "2000000001" and g[1] is Verdict.PASS]  # ...never A's PASS
+
+
+def test_a_held_card_is_not_given_to_the_waiting_reading_while_the_sensor_sees_nothing():
+    """Review 9g: ticks alone (a stalled read) or rejected frames (a freeze) settled B's card on
+    A's reading after the grace time: febrile B got A's PASS. Only a usable frame showing
+    nobody does; a sensor that stays blind goes down, and the card is a FAULT."""
+    lane, out = make_lane(has_card_reader=True)
+    t = _leave(lane, _walk_in(lane, 0.0, canthus_c=36.0))  # A: measured, no card
+    lane.handle(CardEvent(t=t, reader="rdm6300", card_id="2000000001"))
+    frozen = frame(SHAPE, [], t=t, seed=700)
+    for i in range(8):  # a shutter freeze: the same frame again
+        lane.handle(dataclasses.replace(frozen, t=t + 0.125 * (i + 1)))
+    lane.handle(Tick(t + 2.0))
+    assert out.records == []
+    lane.handle(Tick(t + 6.0))  # no usable frame for longer than thermal_silence_s: down
+    got = [(r.card, r.verdict, r.reasons[0]) for r in out.records]
+    assert ("2000000001", Verdict.FAULT, "thermal_down") in got
+    assert not [g for g in got if g[0] is not None and g[1] is Verdict.PASS]
+
+
+def test_the_end_of_a_recording_does_not_give_a_held_card_the_waiting_reading():
+    lane, out = make_lane(has_card_reader=True)
+    t = _leave(lane, _walk_in(lane, 0.0, canthus_c=36.0))
+    lane.handle(CardEvent(t=t, reader="rdm6300", card_id="2000000001"))
+    lane.flush(t + 0.2)
+    assert sorted((r.card or "", r.verdict.value, r.reasons) for r in out.records) == [
+        ("", "retry", ("no_card",)), ("2000000001", "retry", ("no_measurement",))]
+
+
+def test_a_late_tap_by_the_one_before_a_newcomer_is_asked_again():
+    """Review 9g: A (35.0) measured, stepped aside to the reader while a hotter B (36.2) took
+    the place; A's tap then took B's reading. Either could have tapped: asked again."""
+    lane, out = make_lane(has_card_reader=True)
+    t = _walk_in(lane, 0.0, canthus_c=35.0)
+    t = _walk_in(lane, t, canthus_c=36.2, frames=6)  # B, at once: a newcomer after 4 frames
+    assert lane.counters["newcomers"] == 1
+    lane.handle(CardEvent(t=t, reader="rdm6300", card_id="2000000001"))
+    _leave(lane, _walk_in(lane, t + 0.125, canthus_c=36.2))
+    got = [(r.card, r.verdict, r.reasons[0] if r.reasons else None) for r in out.records]
+    assert ("2000000001", Verdict.RETRY, "tap_again") in got
+    assert not [g for g in got if g[0] is not None and g[1] is Verdict.PASS]
