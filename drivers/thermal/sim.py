@@ -24,7 +24,7 @@ from drivers.thermal.scene import Scene
 from drivers.thermal.scene_model import SENSORS, SceneConfig
 from edge.settings.errors import FieldError
 from edge.settings.fields import setting
-from edge.settings.schema import did_you_mean
+from edge.settings.suggest import did_you_mean
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from typing import Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from edge.screen.layout import parse_size
-from edge.settings.schema import did_you_mean
+from edge.settings.suggest import did_you_mean
 
 
 def timezone_name(name: str) -> None:

@@ -8,10 +8,9 @@ becomes a :class:`ConfigIssue` with the line of the offending node, so one run o
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 import typing
-from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Literal, Mapping, Optional, Tuple, Union
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -20,6 +19,7 @@ from drivers import registry
 from edge.settings.errors import ConfigIssue, FieldError
 from edge.settings.fields import DriverConfig, SecretRef
 from edge.settings.nodes import key_node
+from edge.settings.suggest import did_you_mean
 
 INVALID: Any = object()  # marks a value that failed; its issue is already recorded
 
@@ -34,16 +34,6 @@ Pairs = List[Tuple[ScalarNode, Node]]
 def yaml_key(name: str) -> str:
     """YAML key of a dataclass field: ``pass_`` -> ``pass``."""
     return name.removesuffix("_")
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    options = list(choices)
-    close = [c for c in options if c.lower() == word.lower()][:1]  # 'ID' for 'id': no edit ratio sees it
-    close = close or difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    if not close and len(word) >= 3:  # a shortened name ('lcus' for 'lcus_relay') is far by edit distance
-        close = [c for c in options if c.startswith(word)][:2]
-        close = close if len(close) == 1 else []
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def join(path: str, key: str) -> str:
