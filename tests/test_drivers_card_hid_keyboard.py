@@ -72,6 +72,21 @@ def test_card_through_fifo_with_grab_warning(fifo, caplog):
         r.close()
 
 
+def test_two_cards_in_one_read_are_both_delivered(fifo):
+    """Review 9e (from the code): read() returned the first number a chunk completed and lost
+    the rest. Two numbers written at once now come out of two reads."""
+    r = make(fifo.path, debounce=1.0)
+    r.open()
+    try:
+        fifo.write(typed("12345\n") + typed("54321\n"))  # 60 input events: one os.read takes both
+        first, second = r.read(2.0), r.read(2.0)
+        assert first is not None and second is not None
+        assert (first.card_id, second.card_id) == ("12345", "54321")
+        assert r.read(0.2) is None
+    finally:
+        r.close()
+
+
 def test_grab_can_be_disabled(fifo, caplog):
     caplog.set_level(logging.WARNING)
     r = make(fifo.path, grab=False)
