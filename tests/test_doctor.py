@@ -116,6 +116,10 @@ def test_fix_texts_for_permissions():
     assert "usermod -aG dialout" in doctor.fix_for(detail, "/dev/ttyUSB0")
     assert "usermod -aG video" in doctor.fix_for("Permission denied", "/dev/video0")
     assert doctor.fix_for("something else", "/dev/ttyUSB0") == ""
+    # Review 9b: a folder or /dev/null as the port got "wrong baud, TX/RX swapped".
+    for detail, path in (("[Errno 21] could not open port /x: [Errno 21] Is a directory: '/x'", "/x"),
+                         ("Could not configure port: (25, 'Inappropriate ioctl for device')", "/dev/null")):
+        assert doctor.fix_for(detail, path).startswith(f"{path} is not a serial port")
 
 
 def test_discovery_reads_ids_and_stable_names(tmp_path):

@@ -106,6 +106,9 @@ def fix_for(detail: str, path: str) -> str:
                 f"sudo systemctl stop gate-edge; or find it with: fuser -v {path})")
     if "gpiod" in text:
         return detail
+    if "is a directory" in text or "errno 21" in text or "inappropriate ioctl" in text or "errno 25" in text:
+        return (f"{path} is not a serial port (a folder, a plain file or /dev/null): use the device's stable "
+                f"name from the list above (/dev/gate-edge/..., /dev/serial/by-id/...)")
     return ""
 
 
