@@ -131,7 +131,7 @@ class Lane:
         if presence is not None:
             if fa.present and presence.newcomer(fa, self.screener.settings.stable_frames):
                 self.counters["newcomers"] += 1
-                presence = self.presence = Presence(frame.t)
+                presence = self.presence = Presence(frame.t, replaced=True)
                 self.screener.begin(frame.t)
             if fa.present:
                 presence.empty = 0
@@ -181,7 +181,7 @@ class Lane:
             # frame, and took the reading of the one before (who had not tapped).
             self._pending_card = card
             return
-        self._emit(self.pairer.add_card(card, self._measuring()))
+        self._emit(self.pairer.add_card(card, self._measuring(), self.presence is not None and self.presence.replaced))
 
     def _settle_card(self, t: float, force: bool = False) -> None:
         """The pending card: the waiting reading's once a usable frame after the grace time

@@ -39,11 +39,15 @@ class Pairer:
         self.need_card = need_card
         self.card: Optional[CardEvent] = None
         self.measured: Optional[Tuple[ScreeningResult, float]] = None
+        self.paired: Optional[CardEvent] = None  # the last card that got its measurement
 
-    def add_card(self, card: CardEvent, measuring: bool = False) -> List[Pair]:
+    def add_card(self, card: CardEvent, measuring: bool = False, contested: bool = False) -> List[Pair]:
         """``measuring``: someone new is in view and not yet measured. Their card is theirs,
         not the reading of whoever was measured before them and left without a tap."""
         done: List[Pair] = []
+        last = self.paired
+        if last is not None and card.card_id and card.card_id == last.card_id and card.t - last.t <= self.window_s:
+            return done  # tapped again after its passage (review 9h: it waited and cost the next one a RETRY)
         if self.card is not None:
             if self.card.card_id == card.card_id:
                 return done  # the same card presented again before its passage ended
@@ -55,11 +59,12 @@ class Pairer:
         if self.measured is not None and card.t - self.measured[1] <= self.window_s and not measuring:
             result, t_measured = self.measured
             self.measured = None
-            done.append(Pair(result, t_measured, card))
-        elif self.measured is not None and card.t - self.measured[1] <= self.window_s:
-            # Someone new is being measured while the reading of the one before still waits:
-            # the tap may be either's (the one before, back at the reader). Neither gets it: the
-            # reading goes out without a card, the card is asked again (review 9g).
+            done.append(self._paired(Pair(result, t_measured, card)))
+        elif contested and self.measured is not None and card.t - self.measured[1] <= self.window_s:
+            # ``contested``: the one being measured took the place of the one before with no gap
+            # (edge.presence newcomer), whose reading still waits: the tap may be either's (the
+            # one before, beside at the reader). Neither gets it: the reading goes out without a
+            # card, the card is asked again (review 9g). After a gap the card is the newcomer's.
             (result, t_measured), self.measured = self.measured, None
             done += [Pair(result, t_measured, None), Pair(tap_again(), None, card)]
         else:
@@ -74,14 +79,18 @@ class Pairer:
             # guard's visitor key, or a card tapped on a lane with require_card off.
             if self.card is not None and t - self.card.t <= self.window_s:
                 card, self.card = self.card, None
-                return done + [Pair(result, t, card)]
+                return done + [self._paired(Pair(result, t, card))]
             return done + [Pair(result, t, None)]
         if self.card is not None and t - self.card.t <= self.window_s:
             card, self.card = self.card, None
-            return done + [Pair(result, t, card)]
+            return done + [self._paired(Pair(result, t, card))]
         done.extend(self._expire_card(t, measuring=False, force=True))
         self.measured = (result, t)
         return done
+
+    def _paired(self, pair: Pair) -> Pair:
+        self.paired = pair.card
+        return pair
 
     def release_measured(self, t: float) -> List[Pair]:
         """The waiting reading, decided without a card (someone else stepped up)."""

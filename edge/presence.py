@@ -21,6 +21,7 @@ class Presence:
     measured: bool = False
     skin_c: Optional[float] = None  # the raw reading it was measured at
     hotter: int = 0  # frames in a row since then showing a clearly hotter face
+    replaced: bool = False  # began as a newcomer, with no gap after the one before
 
     def newcomer(self, fa: FrameAnalysis, frames_needed: int) -> bool:
         """Someone clearly hotter than the measured person has been in view for a while."""

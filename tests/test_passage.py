@@ -81,3 +81,17 @@ def test_a_late_card_does_not_pair_even_without_an_expiry_tick_in_between():
     p.add_measurement(result(), 10.0)
     pairs = p.add_card(card(16.0))
     assert len(pairs) == 1 and pairs[0].card is None and p.card is not None
+
+
+def test_a_card_tapped_again_after_its_passage_is_ignored_within_the_window():
+    """Review 9h: A passed, tapped again while still in view; the repeat waited 8 s and B's
+    tap then sent both back (two_cards), or B, with no card, passed under A's name."""
+    p = Pairer(window_s=8, need_card=True)
+    p.add_card(card(10.0, "A"))
+    (done,) = p.add_measurement(result(), 10.5)
+    assert done.card.card_id == "A"
+    assert p.add_card(card(11.0, "A")) == [] and p.card is None  # the repeat is dropped
+    assert p.add_measurement(result(), 13.0) == []  # B, measured
+    (b,) = p.add_card(card(13.5, "B"))
+    assert b.card.card_id == "B" and b.result is not None
+    assert len(p.add_card(card(20.0, "A"))) == 0 and p.card is not None  # past the window: a new tap
