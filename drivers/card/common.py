@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from typing import Dict, Optional
+from typing import Callable, Dict, List, Optional
 
 from drivers.base import CardEvent
 from edge.cards import normalize_card_id
@@ -28,6 +28,19 @@ class Debouncer:
             for key in [k for k, t in self._last_seen.items() if now - t > self.window]:
                 del self._last_seen[key]
         return last is None or now - last > self.window
+
+
+def next_new_card(waiting: List[str], debounce: Debouncer, count: Callable[[str], None],
+                  reader: str) -> Optional[CardEvent]:
+    """The first of ``waiting`` (numbers one read completed, oldest first) that is not a
+    repeat, taken off the list; the rest wait for the next read() call."""
+    while waiting:
+        number = waiting.pop(0)
+        count("frames")
+        if debounce.accept(number):
+            return card_event(reader, number)
+        count("repeats")
+    return None
 
 
 def card_event(reader: str, raw_id: str, extra: Optional[Dict[str, str]] = None) -> CardEvent:

@@ -17,7 +17,7 @@ import time
 from typing import List, Optional
 
 from drivers.base import CardEvent, CardReader, DeviceState
-from drivers.card.common import Debouncer, card_event
+from drivers.card.common import Debouncer, next_new_card
 from edge.settings.fields import setting
 
 log = logging.getLogger(__name__)
@@ -136,15 +136,6 @@ class HidKeyboardReader(CardReader):
         self.count("ignored_keys")
         return None
 
-    def _next_ready(self) -> Optional[CardEvent]:
-        while self._ready:
-            number = self._ready.pop(0)
-            self.count("frames")
-            if self._debounce.accept(number):
-                return card_event(self.type_name, number)
-            self.count("repeats")
-        return None
-
     def feed(self, data: bytes, now: float) -> list:
         """Card numbers completed by the input_event records in ``data``."""
         self._buf += data
@@ -161,7 +152,7 @@ class HidKeyboardReader(CardReader):
     def read(self, timeout: float) -> Optional[CardEvent]:
         deadline = time.monotonic() + timeout
         while self._opened:
-            event = self._next_ready()
+            event = next_new_card(self._ready, self._debounce, self.count, self.type_name)
             if event is not None:
                 return event
             now = time.monotonic()

@@ -12,7 +12,7 @@ import time
 from typing import Optional
 
 from drivers.base import CardEvent, CardReader
-from drivers.card.common import Debouncer, card_event
+from drivers.card.common import Debouncer, next_new_card
 from drivers.serialport import SerialDevice, SerialOptions
 from edge.settings.checks import regex
 from edge.settings.fields import setting
@@ -94,12 +94,9 @@ class SerialLinesReader(SerialDevice, CardReader):
     def read(self, timeout: float) -> Optional[CardEvent]:
         deadline = time.monotonic() + timeout
         while True:
-            while self._pending:
-                card_id = self._pending.pop(0)
-                self.count("frames")
-                if self._debounce.accept(card_id):
-                    return card_event(self.type_name, card_id)
-                self.count("repeats")
+            event = next_new_card(self._pending, self._debounce, self.count, self.type_name)
+            if event is not None:
+                return event
             data = self.serial_read(deadline)
             if data:
                 self._pending.extend(self._lines.feed(data))
