@@ -45,16 +45,15 @@ class LaneListener(Protocol):
 
     def on_guard(self, event: GuardInput) -> None: ...
 
+    def on_fever_waiting(self, result: ScreeningResult, t: float) -> None: ...
+
 
 class Lane:
     def __init__(self, settings: LaneSettings, analyzer: Any, screener: Any, policy: Any, roster: Any,
                  clock: Clock, has_card_reader: bool, local_time: Callable[[float], Any],
                  has_light: bool = False) -> None:
-        self.settings = settings
-        self.analyzer = analyzer
-        self.screener = screener
-        self.policy = policy
-        self.roster = roster
+        self.settings, self.analyzer, self.screener, self.policy, self.roster = \
+            settings, analyzer, screener, policy, roster
         self.roster_loaded = roster is not None and len(roster) > 0
         self.clock = clock
         self.local_time = local_time  # wall seconds -> aware datetime in the device time zone
@@ -88,14 +87,12 @@ class Lane:
             self._device(event)
         elif isinstance(event, GuardInput):
             if event.kind == "visitor":
-                # A visitor without a card: the key press stands in for the card tap, so
-                # the next measurement pairs with it and policy registers a visitor.
+                # The key stands in for a card: the next measurement pairs with it (a visitor).
                 self._card(CardEvent(event.t, VISITOR_KEY, ""))
             for listener in self.listeners:
                 listener.on_guard(event)
         elif isinstance(event, RosterUpdate):
-            self.roster = event.roster
-            self.roster_loaded = event.roster is not None and len(event.roster) > 0
+            self.roster, self.roster_loaded = event.roster, event.roster is not None and len(event.roster) > 0
         else:
             raise TypeError(f"lane cannot handle {type(event).__name__}")
 
@@ -162,6 +159,10 @@ class Lane:
             self.counters["blips"] += 1
             return
         self._emit(self.pairer.add_measurement(result, t))
+        if result.verdict is Verdict.FEVER and self.pairer.measured is not None and self.pairer.measured[0] is result:
+            # The alarm now, not when a card or the end of pair_window_s decides the passage.
+            for listener in self.listeners:
+                listener.on_fever_waiting(result, t)
 
     # -- cards --------------------------------------------------------------
     def _card(self, card: CardEvent) -> None:
@@ -177,8 +178,7 @@ class Lane:
             self._emit([Pair(two_cards(), None, pending), Pair(two_cards(), None, card)])
             return
         if self.presence is None and self.pairer.measured is not None:
-            # Review 9e: the next person tapped as they came into view, before their first
-            # frame, and took the reading of the one before (who had not tapped).
+            # Review 9e: the next one, tapping before their first frame, took this reading.
             self._pending_card = card
             return
         self._emit(self.pairer.add_card(card, self._measuring(), self.presence is not None and self.presence.replaced))

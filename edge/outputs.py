@@ -14,8 +14,10 @@ from edge.events import GuardInput
 from edge.measure import FrameAnalysis
 from edge.record import PassageRecord, masked_card, shown_c
 from edge.roster import Person
+from edge.screening import ScreeningResult
 from edge.signals import SignalController
 from edge.store_writer import REMEMBER_FEVERS, StoreWriter
+from edge.verdict import Verdict
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,9 @@ class LiveState:
         self.devices: Dict[str, DeviceState] = {}
         self.counts: Dict[str, int] = {"passages": 0, "fever": 0, "deny": 0}
         self.counts_day: Optional[str] = None  # the local date the counts are of (None: not known)
+        # A fever measured before its card (the screening result, when measured): the light and
+        # the screen say fever at once; the passage follows when a card comes or the window ends.
+        self.waiting_fever: Optional[Tuple[ScreeningResult, float]] = None
         self.changed = threading.Event()
 
     @property
@@ -97,9 +102,13 @@ class LaneOutputs:
     def on_passage(self, record: PassageRecord, person: Optional[Person]) -> None:
         if self.writer is not None:
             self.writer.put(record)
-        if self.signals is not None:
-            self.signals.show(record.verdict)
         live = self.live
+        waiting = live.waiting_fever
+        alarmed = waiting is not None and record.t_measured == waiting[1]  # the fever light is on already
+        if alarmed:
+            live.waiting_fever = None
+        if self.signals is not None and not alarmed:
+            self.signals.show(record.verdict)
         live.passage = (record, person)
         if self._roll_day(record.wall):
             counts = dict(live.counts)
@@ -120,6 +129,15 @@ class LaneOutputs:
         # The journal outlives store.retention_days and is readable by the adm group: no
         # person, card or temperature in it (the store and the screen have them).
         log.info("passage %s", format_passage(record, identify=False, local_time=self.local_time))
+
+    def on_fever_waiting(self, result: ScreeningResult, t: float) -> None:
+        """A fever measured while no card waits: the person must not walk on before the guard
+        knows, so the light and the screen say fever now (the screen also asks for the card)."""
+        if self.signals is not None:
+            self.signals.show(Verdict.FEVER)
+        self.live.waiting_fever = (result, t)
+        self.live.changed.set()
+        log.info("fever measured, waiting for a card")
 
     def on_frame(self, frame: ThermalFrame, analysis: FrameAnalysis) -> None:
         self.live.frame, self.live.analysis = frame, analysis
@@ -143,8 +161,8 @@ class LaneOutputs:
         self.live.fevers = tuple(f for f in fevers if f[0] is not target)
         if self.writer is not None:
             self.writer.put_ack(target, time.time())  # not shown again after a restart
-        if not self.live.fevers and self.signals is not None:
-            self.signals.acknowledge()
+        if not self.live.fevers and self.live.waiting_fever is None and self.signals is not None:
+            self.signals.acknowledge()  # (a fever still waiting for its card keeps the light)
         self.live.changed.set()
 
 

@@ -33,6 +33,9 @@ class _Collect:
     def on_guard(self, event: Any) -> None:
         pass
 
+    def on_fever_waiting(self, result: Any, t: float) -> None:
+        pass  # the passage follows: a replay lists passages
+
 
 def recording_accuracy(rec: Recording) -> AccuracyClass:
     """What the recording says of its sensor; unknown sensors are treated as not screening-grade."""

@@ -64,7 +64,7 @@ light:
   port: {light}
   red_channel: {red}
 lane:
-  require_card: false
+  require_card: {require_card}
 screening:
   threshold_mode: absolute
   stable_frames: 4
@@ -85,9 +85,12 @@ def frame_bytes(fever: bool, seed: int = 0) -> bytes:
 class Gate:
     """The daemon's device -> lane -> light wiring on two serial ports (edge.daemon.Daemon.run)."""
 
-    def __init__(self, thermal_port: str, light_port: str, red_channel: int = RED_CHANNEL) -> None:
+    def __init__(self, thermal_port: str, light_port: str, red_channel: int = RED_CHANNEL,
+                 has_card_reader: bool = False) -> None:
+        """``has_card_reader``: a lane that pairs cards (tap_card) with its readings."""
         self.config = cfg = load_config_text(
-            CONFIG.format(thermal=thermal_port, light=light_port, red=red_channel), "bench_latency")
+            CONFIG.format(thermal=thermal_port, light=light_port, red=red_channel,
+                          require_card="true" if has_card_reader else "false"), "bench_latency")
         assert cfg.thermal is not None and cfg.light is not None
         self.thermal = build("thermal", cfg.thermal.type, cfg.thermal.options, BuildContext("thermal"))
         self.light = build("light", cfg.light.type, cfg.light.options, BuildContext("light"))
@@ -95,7 +98,7 @@ class Gate:
         self.stop_event = threading.Event()
         self.events: "queue.Queue[object]" = queue.Queue(maxsize=EVENT_QUEUE)
         self.live = LiveState()
-        self.lane = build_lane(cfg, self.thermal.accuracy, SystemClock(), None, False,
+        self.lane = build_lane(cfg, self.thermal.accuracy, SystemClock(), None, has_card_reader,
                                sensor_started=time.monotonic(), warmup_minutes=self.thermal.warmup_minutes)
         self.signals = SignalController(cfg.signals, self.light)
         self.lane.listeners.append(LaneOutputs(None, self.signals, self.live))

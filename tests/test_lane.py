@@ -28,6 +28,7 @@ class Collect:
     def __init__(self) -> None:
         self.records: List[PassageRecord] = []
         self.devices: List[dict] = []
+        self.waiting: List[Tuple[Verdict, float, int]] = []  # (verdict, t, passages decided by then)
 
     def on_passage(self, record, person):
         self.records.append(record)
@@ -40,6 +41,9 @@ class Collect:
 
     def on_guard(self, event):
         pass
+
+    def on_fever_waiting(self, result, t):
+        self.waiting.append((result.verdict, t, len(self.records)))
 
 
 def make_lane(has_card_reader: bool) -> Tuple[Lane, Collect]:
@@ -104,6 +108,43 @@ def test_measurement_without_card_is_retry_after_the_window():
     assert out.records == []
     lane.handle(Tick(t + 5))
     assert [(r.verdict, r.reasons) for r in out.records] == [(Verdict.RETRY, ("no_card",))]
+
+
+def _measured_at(lane: Lane, t0: float, canthus_c: float) -> float:
+    """Frames of one person until the lane has measured them; the time of that frame."""
+    t, i = t0, 0
+    while lane.presence is None or not lane.presence.measured:
+        assert i < 40, "never measured"
+        lane.handle(frame(SHAPE, [Person(canthus_c=canthus_c, distance_m=0.8)], t=t, seed=i))
+        t, i = t + 0.125, i + 1
+    return t - 0.125
+
+
+def test_a_fever_without_a_card_is_announced_when_measured_not_when_the_window_ends():
+    """Review 9f: the red light waited the whole pairing window (8 s) for a card."""
+    lane, out = make_lane(has_card_reader=True)
+    t_measured = _measured_at(lane, 0.0, canthus_c=38.6)
+    assert out.records == [] and out.waiting == [(Verdict.FEVER, t_measured, 0)]
+    t = walk(lane, t_measured + 0.125, canthus_c=38.6, frames=0, empty_after=8)
+    lane.handle(CardEvent(t + 2.0, "sim", "2000000001"))  # the card, late, from outside the view
+    walk(lane, t + 2.125, canthus_c=38.6, frames=0, empty_after=8)
+    (rec,) = out.records
+    assert (rec.verdict, rec.person_id, rec.t_measured) == (Verdict.FEVER, "S0001", t_measured)
+    assert len(out.waiting) == 1  # one alarm per reading
+
+
+def test_a_fever_whose_card_came_first_is_a_passage_at_once_without_a_waiting_alarm():
+    lane, out = make_lane(has_card_reader=True)
+    lane.handle(CardEvent(0.0, "sim", "2000000001"))
+    t_measured = _measured_at(lane, 0.2, canthus_c=38.6)
+    assert [(r.verdict, r.t_measured) for r in out.records] == [(Verdict.FEVER, t_measured)]
+    assert out.waiting == []
+
+
+def test_a_normal_reading_waiting_for_its_card_raises_no_alarm():
+    lane, out = make_lane(has_card_reader=True)
+    _measured_at(lane, 0.0, canthus_c=36.2)
+    assert out.waiting == [] and out.records == []
 
 
 def test_card_while_thermal_down_is_a_fault_never_a_pass():

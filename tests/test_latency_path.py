@@ -31,11 +31,11 @@ FEVER = [frame_bytes(True, seed) for seed in range(6)]
 
 
 class Rig:
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, has_card_reader: bool = False) -> None:
         self.thermal_dev = PtyDevice(tmp_path / "usb-GY-MCU90640-if00-port0")
         self.light_dev = PtyDevice(tmp_path / "usb-1a86_USB_Serial-if00-port0")
         self.board = LcusBoard()
-        self.gate = Gate(str(self.thermal_dev.path), str(self.light_dev.path))
+        self.gate = Gate(str(self.thermal_dev.path), str(self.light_dev.path), has_card_reader=has_card_reader)
 
     def pump(self, seconds: float) -> None:
         """Decode what the light got and discard what the driver sent the sensor."""
@@ -139,3 +139,22 @@ def test_thermal_unplug_is_a_fault_and_replug_brings_fever_red_back(rig: Rig):
     record = rig.gate.live.record
     assert record is not None and record.verdict is Verdict.FEVER
     assert rig.board.bad == 0
+
+
+def test_on_a_card_lane_a_fever_turns_the_relay_red_before_any_card_is_tapped(tmp_path: Path):
+    """The card may come seconds later, or never: the red light must not wait for it."""
+    rig = Rig(tmp_path, has_card_reader=True)
+    rig.gate.start()
+    try:
+        assert rig.frames_until(EMPTY, lambda: rig.gate.lane.counters["frames"] >= 3, limit=40)
+        assert rig.fever_turns_red()  # within 40 frames (5 s): the pairing window is 8 s
+        assert rig.gate.live.record is None and rig.gate.live.waiting_fever is not None  # no passage yet
+        rig.frames_until(EMPTY, lambda: False, limit=rig.gate.config.lane.leave_frames + 1)
+        rig.gate.tap_card("2000000001")
+        assert rig.frames_until(EMPTY, lambda: rig.gate.live.record is not None, limit=40)
+        record = rig.gate.live.record
+        assert record is not None and record.verdict is Verdict.FEVER and record.card == "2000000001"
+        assert rig.gate.live.waiting_fever is None and rig.gate.live.fever_open
+        assert rig.board.relays[RED_CHANNEL] or rig.red_ons() >= 1
+    finally:
+        rig.close()

@@ -177,3 +177,63 @@ def test_the_status_bar_counts_start_from_zero_at_the_gates_midnight() -> None:
     frame = ThermalFrame(t=1e6, celsius=np.zeros((24, 32), np.float32))
     outputs.on_frame(frame, None)
     assert live.counts == {"passages": 0, "fever": 0, "deny": 0} and live.counts_day != "2000-01-01"
+
+
+class _Signals:
+    """What LaneOutputs asks of the light (edge.signals.SignalController's three calls)."""
+
+    def __init__(self) -> None:
+        self.shown: list = []
+
+    def show(self, verdict: Verdict) -> None:
+        self.shown.append(verdict)
+
+    def set_fault(self, fault: bool) -> None:
+        pass
+
+    def acknowledge(self) -> None:
+        self.shown.append("ack")
+
+
+def test_a_fever_waiting_for_its_card_turns_the_light_red_and_asks_for_the_card() -> None:
+    """The red light and the screen at measurement, not when the pairing window ends (up to
+    8 s later, the person long gone); the passage then keeps the light without a second alarm."""
+    from edge.screening import ScreeningResult
+
+    live, signals = LiveState(), _Signals()
+    outputs = LaneOutputs(None, signals, live)  # type: ignore[arg-type]
+    result = ScreeningResult(Verdict.FEVER, ("fever",), 36.9, 38.4, {})
+    outputs.on_fever_waiting(result, 10.0)
+    assert signals.shown == [Verdict.FEVER]
+    view = _shown(live)
+    assert (view.verdict, view.body_c, view.name, view.awaiting_ack) == (Verdict.FEVER, 38.4, None, False)
+    out = make_renderer("en", "800x480").render_layers(view)
+    texts = [text for _region, _box, text in out.boxes]
+    assert "FEVER" in texts and "Please tap your card" in texts and any("38.4" in t for t in texts)
+
+    other = dataclasses.replace(make_record(2, Verdict.RETRY), reasons=("two_cards",), t_measured=None)
+    outputs.on_passage(other, None)  # someone else's passage meanwhile: the fever still shows
+    assert _shown(live).verdict is Verdict.FEVER and live.waiting_fever is not None
+
+    fever = dataclasses.replace(make_record(3, Verdict.FEVER), body_c=38.4, t_measured=10.0)
+    outputs.on_passage(fever, None)  # the card came: the passage of that reading
+    assert live.waiting_fever is None and [r for r, _p in live.fevers] == [fever]
+    assert signals.shown == [Verdict.FEVER, Verdict.RETRY]  # (the light keeps a fever over a retry)
+    view = _shown(live)
+    assert view.verdict is Verdict.FEVER and view.awaiting_ack and view.name is None
+
+
+def test_an_acknowledged_fever_does_not_hide_a_newer_one_still_waiting_for_its_card() -> None:
+    from edge.events import GuardInput
+    from edge.screening import ScreeningResult
+
+    live, signals = LiveState(), _Signals()
+    outputs = LaneOutputs(None, signals, live)  # type: ignore[arg-type]
+    first = make_record(1, Verdict.FEVER)
+    outputs.on_passage(first, None)
+    outputs.on_fever_waiting(ScreeningResult(Verdict.FEVER, ("fever",), 37.0, 38.9, {}), 5.0)
+    assert _shown(live).body_c == first.body_c  # the older, decided fever first
+    outputs.on_guard(GuardInput(6.0, "ack", record=first))
+    view = _shown(live)
+    assert (view.verdict, view.body_c, view.reasons) == (Verdict.FEVER, 38.9, ("fever", "no_card"))
+    assert "ack" not in signals.shown  # the light stays red for the one still waiting

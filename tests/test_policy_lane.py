@@ -46,6 +46,9 @@ class Collect:
     def on_guard(self, event: object) -> None:
         pass
 
+    def on_fever_waiting(self, result: object, t: float) -> None:
+        pass
+
 
 def make_lane(mode: str, clock_ok: bool = True) -> Tuple[Lane, Collect]:
     roster = Roster.from_snapshot(parse_text(denial_roster_csv(dt.date(2026, 3, 10)), version=42))

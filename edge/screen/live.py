@@ -13,6 +13,7 @@ from edge.record import PassageRecord
 from edge.roster import Person
 from edge.screen.keypad import Keypad
 from edge.screen.view import ScreenView, StatusBar
+from edge.verdict import Verdict
 
 if TYPE_CHECKING:
     from edge.outputs import LiveState
@@ -44,7 +45,7 @@ class ViewBuilder:
     def build(self, live: "LiveState", sync: str = "disabled", backlog: int = 0, warmup_min: Optional[float] = None,
               flags: Sequence[str] = ()) -> ScreenView:
         """A view of ``live`` (read attribute by attribute: the lane swaps them whole)."""
-        passage, fevers = live.passage, live.fevers
+        passage, fevers, waiting = live.passage, live.fevers, live.waiting_fever
         record, person = passage if passage is not None else (None, None)
         now = self.clock()
         if record is not self._latest:
@@ -53,6 +54,8 @@ class ViewBuilder:
         # guard must still send that person to the isolation room (the oldest first).
         if fevers:
             shown, shown_person = fevers[0]
+        elif waiting is not None:
+            shown, shown_person = None, None  # no passage yet: nothing for the keypad to refer to
         elif self.keypad.secondary.typed and self._shown is not None:
             # Digits being typed belong to the person on screen: the next one waits, or the
             # reading would be wiped (or typed on for someone else).
@@ -78,6 +81,11 @@ class ViewBuilder:
             devices={role: state.value for role, state in dict(live.devices).items()},
             warmup_min=warmup_min, ambient_c=ambient, passages=int(live.counts.get("passages", 0)),
             fevers=int(live.counts.get("fever", 0)), denials=int(live.counts.get("deny", 0)), flags=tuple(flags))
+        if shown is None and waiting is not None and not fevers:
+            # Measured, no card yet: fever now, and the card so the record has the person.
+            return ScreenView(thermal=thermal, face_box=face_box, reading_c=reading, verdict=Verdict.FEVER,
+                              reasons=("fever", "no_card"), body_c=waiting[0].body_c,
+                              secondary=self.keypad.secondary, status=status)
         if shown is None:
             return ScreenView(thermal=thermal, face_box=face_box, reading_c=reading,
                               secondary=self.keypad.secondary, status=status)
