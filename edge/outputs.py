@@ -120,7 +120,7 @@ class LaneOutputs:
             # Bounded: a headless gate has no keypad to acknowledge them, for months. The
             # writer remembers as many fevers, so each kept one can still get its reading.
             live.fevers = (live.fevers + ((record, person),))[-REMEMBER_FEVERS:]
-        elif live.fevers and record.verdict.value in ("deny", "fault"):
+        elif (live.fevers or live.waiting_fever is not None) and record.verdict.value in ("deny", "fault"):
             # Decided while a fever holds the screen: shown once it is acknowledged.
             live.behind = (live.behind + ((record, person),))[-BEHIND_KEEP:]
         live.changed.set()

@@ -237,3 +237,22 @@ def test_an_acknowledged_fever_does_not_hide_a_newer_one_still_waiting_for_its_c
     view = _shown(live)
     assert (view.verdict, view.body_c, view.reasons) == (Verdict.FEVER, 38.9, ("fever", "no_card"))
     assert "ack" not in signals.shown  # the light stays red for the one still waiting
+
+
+def test_a_fault_decided_while_a_fever_waits_for_its_card_is_shown_after_the_fever() -> None:
+    """Review 10a: the waiting fever covered it, its passage then replaced it, and the
+    guard never saw that this card holder must be screened by hand."""
+    from edge.events import GuardInput
+    from edge.screening import ScreeningResult
+
+    live = LiveState()
+    outputs = LaneOutputs(None, None, live)
+    outputs.on_fever_waiting(ScreeningResult(Verdict.FEVER, ("fever",), 37.0, 38.9, {}), 5.0)
+    fault = dataclasses.replace(make_record(6, Verdict.FAULT), reasons=("thermal_down",), person_id="B")
+    outputs.on_passage(fault, None)
+    assert _shown(live).verdict is Verdict.FEVER
+    fever = dataclasses.replace(make_record(7, Verdict.FEVER), t_measured=5.0, person_id=None)
+    outputs.on_passage(fever, None)
+    outputs.on_guard(GuardInput(8.0, "ack", record=fever))
+    view = _shown(live)
+    assert (view.verdict, view.reasons) == (Verdict.FAULT, ("thermal_down",))

@@ -157,3 +157,45 @@ def test_run_screen_without_a_display_returns_false(monkeypatch) -> None:
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     assert run_screen(DisplaySettings(size="800x480"), LiveState(), lambda a, r: None, threading.Event()) is False
+
+
+def _waiting(live: LiveState, t: float, body_c: float = 38.7) -> None:
+    from edge.screening import ScreeningResult
+
+    live.waiting_fever = (ScreeningResult(Verdict.FEVER, ("fever",), body_c - 1.5, body_c, {}), t)
+
+
+def test_a_reading_typed_while_the_fever_waits_for_its_card_goes_to_that_passage() -> None:
+    """Review 10a: sent with no passage on screen, the daemon filed it under the fever
+    acknowledged before (a reading on another child's record)."""
+    actions, pad, _clock, builder, live = setup()
+    _waiting(live, 120.0)
+    view = builder.build(live)
+    assert (view.verdict, view.awaiting_card, view.awaiting_ack, view.body_c) == (Verdict.FEVER, True, False, 38.7)
+    for key in b"38.9\r":
+        pad.key(key)
+    view = builder.build(live)
+    assert actions == [] and (view.secondary.typed, view.secondary.error) == ("38.9", "card_first")
+    fever = record(121.0, Verdict.FEVER, 38.7, ("fever",))
+    fever = PassageRecord(**{**fever.__dict__, "t_measured": 120.0})
+    live.waiting_fever, live.passage = None, (fever, Person("S20230001", "张伟"))
+    live.fevers = (live.passage,)  # the card came: that reading's passage
+    view = builder.build(live)
+    assert (view.name, view.awaiting_card, view.secondary.typed) == ("张伟", False, "38.9")
+    pad.key(ord("\r"))
+    assert actions == [GuardAction("secondary", 38.9)] and builder.shown_record is fever
+
+
+def test_digits_typed_for_the_person_on_screen_survive_a_fever_starting_to_wait() -> None:
+    actions, pad, _clock, builder, live = setup()
+    live.passage = record(99.0, Verdict.DENY, reasons=("quarantine",)), None
+    builder.build(live)
+    for key in b"37.":
+        pad.key(key)
+    _waiting(live, 99.5)
+    view = builder.build(live)
+    assert (view.verdict, view.secondary.typed) == (Verdict.DENY, "37.")  # the light already says fever
+    for key in b"2\r":
+        pad.key(key)
+    assert actions == [GuardAction("secondary", 37.2)]
+    assert builder.build(live).awaiting_card  # stored: now the waiting fever

@@ -49,6 +49,9 @@ class Keypad:
         self._typed = ""
         self._stored: Optional[float] = None
         self._error: Optional[str] = None
+        # Set by the screen (edge.screen.live) while a fever waits for its card: there is no
+        # passage yet, and a reading sent now would be filed under an earlier one (review 10a).
+        self.awaiting_card = False
 
     @property
     def secondary(self) -> SecondaryCheck:
@@ -93,6 +96,9 @@ class Keypad:
 
     def _submit(self) -> bool:
         value = parse_reading(self._typed)
+        if value is not None and self.awaiting_card:
+            self._error = "card_first"  # kept as typed: Enter again once the passage is on screen
+            return True
         if value is None:
             log.info("keypad: a typed thermometer reading rejected (%d characters)", len(self._typed))
             self._typed, self._error = "", "bad_reading"

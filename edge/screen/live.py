@@ -36,6 +36,7 @@ class ViewBuilder:
         # shown, and which are done. Keyed by id(): LiveState keeps the records alive.
         self._behind_since: Dict[int, float] = {}
         self._behind_done: Set[int] = set()
+        self._waiting_t: Optional[float] = None  # the fever waiting for its card on the last view built
 
     @property
     def shown_record(self) -> Optional[PassageRecord]:
@@ -54,21 +55,25 @@ class ViewBuilder:
         # guard must still send that person to the isolation room (the oldest first).
         if fevers:
             shown, shown_person = fevers[0]
-        elif waiting is not None:
-            shown, shown_person = None, None  # no passage yet: nothing for the keypad to refer to
         elif self.keypad.secondary.typed and self._shown is not None:
             # Digits being typed belong to the person on screen: the next one waits, or the
-            # reading would be wiped (or typed on for someone else).
+            # reading would be wiped (or typed on for someone else). A fever waiting for its
+            # card waits too: the light already says fever, and there is nothing to type for.
             shown, shown_person = self._shown
+        elif waiting is not None:
+            shown, shown_person = None, None  # no passage yet: nothing for the keypad to refer to
         elif (behind := self._next_behind(live.behind, now)) is not None:
             shown, shown_person = behind
         elif record is not None and now - self._since < self.hold_s:
             shown, shown_person = record, person
         else:
             shown, shown_person = None, None
-        if shown is not self.shown_record:
+        was_waiting, self._waiting_t = self._waiting_t, None
+        if shown is not self.shown_record and not (
+                was_waiting is not None and shown is not None and shown.t_measured == was_waiting):
             self.keypad.reset()  # a new person on show: the last one's reading goes
         self._shown = (shown, shown_person) if shown is not None else None
+        self.keypad.awaiting_card = shown is None and waiting is not None
         frame, analysis = live.frame, live.analysis
         thermal = frame.celsius if frame is not None else None
         face_box = analysis.face_box if analysis is not None else None
@@ -81,10 +86,12 @@ class ViewBuilder:
             devices={role: state.value for role, state in dict(live.devices).items()},
             warmup_min=warmup_min, ambient_c=ambient, passages=int(live.counts.get("passages", 0)),
             fevers=int(live.counts.get("fever", 0)), denials=int(live.counts.get("deny", 0)), flags=tuple(flags))
-        if shown is None and waiting is not None and not fevers:
-            # Measured, no card yet: fever now, and the card so the record has the person.
+        if shown is None and waiting is not None:
+            # Measured, no card yet: fever now, and the card so the record has the person. What
+            # is typed meanwhile stays for that passage (not reset when it comes on screen).
+            self._waiting_t = waiting[1]
             return ScreenView(thermal=thermal, face_box=face_box, reading_c=reading, verdict=Verdict.FEVER,
-                              reasons=("fever", "no_card"), body_c=waiting[0].body_c,
+                              reasons=("fever", "no_card"), body_c=waiting[0].body_c, awaiting_card=True,
                               secondary=self.keypad.secondary, status=status)
         if shown is None:
             return ScreenView(thermal=thermal, face_box=face_box, reading_c=reading,

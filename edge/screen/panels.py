@@ -114,7 +114,7 @@ def _secondary_lines(view: ScreenView, language: str, size: int) -> List[Tuple[s
         # As typed (37.95 stays 37.95: it is what was stored), with at least one decimal.
         value = f"{sec.value_c:.2f}".rstrip("0") if round(sec.value_c, 1) != sec.value_c else f"{sec.value_c:.1f}"
         out.append((f"{label} {value}°C {word('stored', language)}", size, labels.OK_GREEN))
-    elif view.verdict is Verdict.FEVER:
+    elif view.verdict is Verdict.FEVER and not view.awaiting_card:
         out.append((word("type_hint", language), size, labels.WHITE))
     if sec.error:
         out.append((word(sec.error, language), size, labels.BAD_RED))

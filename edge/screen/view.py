@@ -59,13 +59,14 @@ class ScreenView:
     group: Optional[str] = None  # class / grade / department
     body_c: Optional[float] = None
     awaiting_ack: bool = False  # fever banner held until the guard acknowledges
+    awaiting_card: bool = False  # a fever measured before its card: no passage yet to type a reading for
     secondary: SecondaryCheck = SecondaryCheck()
     status: StatusBar = StatusBar()
 
     def static_key(self) -> Tuple[object, ...]:
         """Identity of everything except the live thermal layer."""
         return (self.verdict, self.reasons, self.name, self.group, self.body_c, self.awaiting_ack,
-                self.secondary, self.status.key())
+                self.awaiting_card, self.secondary, self.status.key())
 
     @property
     def warming_up(self) -> bool:
