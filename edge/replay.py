@@ -5,11 +5,12 @@ Time comes from the recording, so two runs give identical passages.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from drivers.base import AccuracyClass
 from edge.assembly import build_lane, load_local_roster
 from edge.clock import recording_clock
+from edge.lane import Lane
 from edge.recording import Recording, events
 from edge.record import PassageRecord
 from edge.settings.root import GateConfig
@@ -60,10 +61,15 @@ def run_recording(rec: Recording, config: GateConfig, roster: Optional[Any] = No
     has_cards = rec.cards is not None and config.card is not None
     lane = build_lane(config, recording_accuracy(rec), recording_clock, roster, has_cards,
                       sensor_started=None, warmup_minutes=0.0, sensor=recording_sensor(rec))
+    return run_events(lane, events(rec))
+
+
+def run_events(lane: Lane, stream: Iterable[Any]) -> List[Tuple[PassageRecord, Any]]:
+    """Every passage ``lane`` decides on ``stream`` (events in time order), flushed at its end."""
     out = _Collect()
     lane.listeners.append(out)
     last_t = 0.0
-    for event in events(rec):
+    for event in stream:
         lane.handle(event)
         last_t = event.t
     lane.flush(last_t)

@@ -1,22 +1,23 @@
 """Running the screening pipeline and the simple methods over one recording, and scoring them.
 
-The pipeline runs the way the lane runs it (edge.lane.Lane._frame): a presence starts on
-the first frame with somebody in view, every frame goes to the Screener until done(), a
-presence ends after ``leave_frames`` empty frames, one-frame blips are dropped. When
-edge.replay.run_recording exists, the real lane is used instead.
+The pipeline is the daemon's own lane (presences, the Screener, frame checks, newcomers),
+fed the recording's frames the way a replay feeds them (edge.replay.run_events).
 """
 from __future__ import annotations
 
 import dataclasses
 import statistics
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
 from drivers.base import AccuracyClass, ThermalFrame
-from edge.measure import FrameAnalyzer
-from edge.screening import ScreeningResult, Screener
+from edge.assembly import build_lane
+from edge.clock import recording_clock
+from edge.record import PassageRecord
+from edge.replay import run_events
 from edge.settings.lane import LaneSettings
+from edge.settings.root import GateConfig
 from edge.settings.screening import ScreeningSettings
 from edge.verdict import Verdict
 
@@ -57,50 +58,19 @@ def frames_of(rec: Rec) -> List[ThermalFrame]:
 
 
 def run_pipeline(rec: Rec, settings: ScreeningSettings, accuracy: AccuracyClass,
-                 lane: Optional[LaneSettings] = None) -> List[Tuple[float, ScreeningResult]]:
-    lane = lane or LaneSettings()
-    analyzer = FrameAnalyzer(settings, accuracy)
-    screener = Screener(settings, accuracy)
-    passages: List[Tuple[float, ScreeningResult]] = []
-    presence: Optional[Dict[str, Any]] = None
-
-    def end(t: float) -> None:
-        assert presence is not None
-        result = screener.finish(t)
-        presence["measured"] = True
-        if not (result.verdict is Verdict.RETRY and presence["frames"] < 2):
-            passages.append((t, result))
-
-    for frame in frames_of(rec):
-        fa = analyzer.analyze(frame)
-        if presence is None and fa.present:
-            presence = {"start": frame.t, "frames": 0, "empty": 0, "measured": False}
-            screener.begin(frame.t)
-        if presence is None:
-            continue
-        if fa.present:
-            presence["empty"] = 0
-            presence["frames"] += 1
-            if not presence["measured"]:
-                screener.add(fa)
-                if screener.done() or frame.t - presence["start"] > lane.max_presence_s:
-                    end(frame.t)
-        else:
-            presence["empty"] += 1
-            if presence["empty"] >= lane.leave_frames:
-                if not presence["measured"]:
-                    end(frame.t)
-                presence = None
-    if presence is not None and not presence["measured"]:
-        end(float(rec.t[-1]))
-    return passages
+                 lane: Optional[LaneSettings] = None) -> List[PassageRecord]:
+    """The passages of the daemon's own lane (edge.lane.Lane, as a replay runs it) over the
+    recording: temperature only (no card reader), so every measurement is a passage."""
+    config = GateConfig(screening=settings, lane=lane or LaneSettings())
+    gate = build_lane(config, accuracy, recording_clock, None, False, sensor_started=None, warmup_minutes=0.0)
+    return [record for record, _person in run_events(gate, frames_of(rec))]
 
 
-def pipeline_outcomes(rec: Rec, passages: Sequence[Tuple[float, ScreeningResult]], slack_s: float = 1.0) -> List[Outcome]:
-    """Each person's result: the first pass/fever passage in their window, else the first other."""
+def pipeline_outcomes(rec: Rec, passages: Sequence[PassageRecord], slack_s: float = 1.0) -> List[Outcome]:
+    """Each person's result: the first pass/fever passage measured in their window, else the first other."""
     outcomes = []
     for person in rec.truth:
-        mine = [r for t, r in passages if person["t_enter"] <= t <= person["t_leave"] + slack_s]
+        mine = [r for r in passages if person["t_enter"] <= r.t <= person["t_leave"] + slack_s]
         decided = [r for r in mine if r.verdict in (Verdict.PASS, Verdict.FEVER)]
         chosen = decided[0] if decided else (mine[0] if mine else None)
         if chosen is None:
@@ -108,10 +78,10 @@ def pipeline_outcomes(rec: Rec, passages: Sequence[Tuple[float, ScreeningResult]
             continue
         base = None
         if chosen.body_c is not None:
-            corrections = chosen.details.get("corrections", {})
+            corrections = chosen.measurement.get("corrections", {})
             base = chosen.body_c - float(corrections.get("offset", 0.0)) - float(corrections.get("face_size", 0.0))
         outcomes.append(Outcome(person["core_c"], chosen.verdict.value, chosen.body_c, base,
-                                chosen.details.get("face_pixels")))
+                                chosen.measurement.get("face_pixels")))
     return outcomes
 
 
