@@ -107,7 +107,8 @@ class Daemon:
                               cfg.store.maintenance_interval_min * 60.0, self.stop_event, health, cfg.store.path,
                               store_fault=lambda: writer.fault, reserve=reserve)
         status = StatusCache(store, sync, writer, lane.screener.warmup_left_s)
-        lane.listeners.append(LaneOutputs(writer, signals, self.live, console=self.console, local_time=local_time))
+        lane.listeners.append(LaneOutputs(writer, signals, self.live, console=self.console, local_time=local_time,
+                                          fever_wait_s=cfg.lane.pair_window_s))
         readers: List[ReaderThread] = [ReaderThread("thermal", thermal, events, self.stop_event)]
         if card is not None:
             readers.append(ReaderThread("card", card, events, self.stop_event))

@@ -67,19 +67,24 @@ DAY_CHECK_S = 30.0
 #: A passage dated this little before midnight, decided after it, is yesterday's (not a clock set back).
 LATE_S = 600.0
 ZERO_COUNTS = {"passages": 0, "fever": 0, "deny": 0}
+#: Beyond the pairing window: a card held for its grace time (edge.lane.CARD_GRACE_S) still decides it.
+WAIT_MARGIN_S = 5.0
 
 
 class LaneOutputs:
     def __init__(self, writer: Optional[StoreWriter], signals: Optional[SignalController], live: LiveState,
                  console: bool = False,
-                 local_time: Callable[[float], datetime.datetime] = datetime.datetime.fromtimestamp) -> None:
+                 local_time: Callable[[float], datetime.datetime] = datetime.datetime.fromtimestamp,
+                 fever_wait_s: float = 8.0) -> None:
         """``local_time(wall)``: in the gate's time zone (device.timezone): the day the
-        status bar counts, and the time in log and console lines."""
+        status bar counts, and the time in log and console lines. ``fever_wait_s``: how long
+        the lane lets a reading wait for its card (lane.pair_window_s)."""
         self.writer = writer
         self.signals = signals
         self.live = live
         self.console = console
         self.local_time = local_time
+        self.fever_wait_s = fever_wait_s
         self._day_checked = -DAY_CHECK_S
 
     def _roll_day(self, wall: float) -> bool:
@@ -105,8 +110,6 @@ class LaneOutputs:
         live = self.live
         waiting = live.waiting_fever
         alarmed = waiting is not None and record.t_measured == waiting[1]  # the fever light is on already
-        if alarmed:
-            live.waiting_fever = None
         if self.signals is not None and not alarmed:
             self.signals.show(record.verdict)
         live.passage = (record, person)
@@ -123,6 +126,8 @@ class LaneOutputs:
         elif (live.fevers or live.waiting_fever is not None) and record.verdict.value in ("deny", "fault"):
             # Decided while a fever holds the screen: shown once it is acknowledged.
             live.behind = (live.behind + ((record, person),))[-BEHIND_KEEP:]
+        if alarmed:  # last: a screen frame in between must not find neither (review 10b)
+            live.waiting_fever = None
         live.changed.set()
         if self.console:
             print(format_passage(record, local_time=self.local_time), flush=True)
@@ -141,6 +146,14 @@ class LaneOutputs:
 
     def on_frame(self, frame: ThermalFrame, analysis: FrameAnalysis) -> None:
         self.live.frame, self.live.analysis = frame, analysis
+        waiting = self.live.waiting_fever
+        if waiting is not None and frame.t - waiting[1] > self.fever_wait_s + WAIT_MARGIN_S:
+            # Its passage never came (deciding it failed; the lane logged why): not a screen stuck
+            # on "tap your card", with a keypad refusing every reading, until a restart.
+            log.error("a fever measured %.0f s ago was never decided: its waiting screen is dropped",
+                      frame.t - waiting[1])
+            self.live.waiting_fever = None
+            self.live.changed.set()
         if frame.t - self._day_checked >= DAY_CHECK_S:  # (frames come all day, people may not)
             self._day_checked = frame.t
             self._roll_day(time.time())

@@ -239,6 +239,23 @@ def test_an_acknowledged_fever_does_not_hide_a_newer_one_still_waiting_for_its_c
     assert "ack" not in signals.shown  # the light stays red for the one still waiting
 
 
+def test_a_waiting_fever_whose_passage_never_comes_does_not_hold_the_screen_for_ever(caplog) -> None:
+    """Review 10b: if deciding it failed (the lane thread logs and carries on), the screen said
+    'tap your card' and the keypad refused every reading until a restart."""
+    from drivers.base import ThermalFrame
+    from edge.screening import ScreeningResult
+
+    live = LiveState()
+    outputs = LaneOutputs(None, None, live, fever_wait_s=8.0)
+    outputs.on_fever_waiting(ScreeningResult(Verdict.FEVER, ("fever",), 37.0, 38.9, {}), 5.0)
+    frame = ThermalFrame(17.0, np.full((24, 32), 22.0, np.float32))
+    outputs.on_frame(frame, None)  # type: ignore[arg-type]
+    assert live.waiting_fever is not None  # within the window and its margin
+    outputs.on_frame(dataclasses.replace(frame, t=18.5), None)  # type: ignore[arg-type]
+    assert live.waiting_fever is None and _shown(live).verdict is None
+    assert any("never decided" in r.getMessage() for r in caplog.records)
+
+
 def test_a_fault_decided_while_a_fever_waits_for_its_card_is_shown_after_the_fever() -> None:
     """Review 10a: the waiting fever covered it, its passage then replaced it, and the
     guard never saw that this card holder must be screened by hand."""

@@ -165,9 +165,10 @@ def _waiting(live: LiveState, t: float, body_c: float = 38.7) -> None:
     live.waiting_fever = (ScreeningResult(Verdict.FEVER, ("fever",), body_c - 1.5, body_c, {}), t)
 
 
-def test_a_reading_typed_while_the_fever_waits_for_its_card_goes_to_that_passage() -> None:
+def test_a_reading_typed_while_the_fever_waits_for_its_card_is_refused_not_filed_elsewhere() -> None:
     """Review 10a: sent with no passage on screen, the daemon filed it under the fever
-    acknowledged before (a reading on another child's record)."""
+    acknowledged before (another child's record). Review 10b: kept for the waiting
+    passage instead, a reading typed for that acknowledged fever went to this child."""
     actions, pad, _clock, builder, live = setup()
     _waiting(live, 120.0)
     view = builder.build(live)
@@ -175,15 +176,30 @@ def test_a_reading_typed_while_the_fever_waits_for_its_card_goes_to_that_passage
     for key in b"38.9\r":
         pad.key(key)
     view = builder.build(live)
-    assert actions == [] and (view.secondary.typed, view.secondary.error) == ("38.9", "card_first")
+    assert actions == [] and (view.secondary.typed, view.secondary.error) == ("", "card_first")
+    for key in b"38.":
+        pad.key(key)
     fever = record(121.0, Verdict.FEVER, 38.7, ("fever",))
     fever = PassageRecord(**{**fever.__dict__, "t_measured": 120.0})
-    live.waiting_fever, live.passage = None, (fever, Person("S20230001", "张伟"))
-    live.fevers = (live.passage,)  # the card came: that reading's passage
+    live.passage = (fever, Person("S20230001", "张伟"))
+    live.fevers = (live.passage,)  # the card came: that reading's passage (outputs clear waiting last)
     view = builder.build(live)
-    assert (view.name, view.awaiting_card, view.secondary.typed) == ("张伟", False, "38.9")
-    pad.key(ord("\r"))
+    assert (view.name, view.awaiting_card, view.secondary.typed, view.secondary.error) == ("张伟", False, "", None)
+    for key in b"38.9\r":
+        pad.key(key)
     assert actions == [GuardAction("secondary", 38.9)] and builder.shown_record is fever
+
+
+def test_a_retry_decided_while_a_fever_waits_is_named_on_the_waiting_view() -> None:
+    """Review 10b: two pupils tapping together never heard "one at a time" while it waited."""
+    _a, _pad, clock, builder, live = setup()
+    _waiting(live, 120.0)
+    builder.build(live)
+    live.passage = record(121.0, Verdict.RETRY, reasons=("two_cards",)), None
+    view = builder.build(live)
+    assert (view.verdict, view.reasons, view.body_c) == (Verdict.FEVER, ("fever", "no_card", "two_cards"), 38.7)
+    clock.now += 6.0  # past its hold time
+    assert builder.build(live).reasons == ("fever", "no_card")
 
 
 def test_digits_typed_for_the_person_on_screen_survive_a_fever_starting_to_wait() -> None:

@@ -51,6 +51,7 @@ class Keypad:
         self._error: Optional[str] = None
         # Set by the screen (edge.screen.live) while a fever waits for its card: there is no
         # passage yet, and a reading sent now would be filed under an earlier one (review 10a).
+        # Not kept for the passage either: it may be for a fever acknowledged before (10b).
         self.awaiting_card = False
 
     @property
@@ -97,7 +98,8 @@ class Keypad:
     def _submit(self) -> bool:
         value = parse_reading(self._typed)
         if value is not None and self.awaiting_card:
-            self._error = "card_first"  # kept as typed: Enter again once the passage is on screen
+            log.info("keypad: a thermometer reading typed before the fever's card came: not recorded")
+            self._typed, self._error = "", "card_first"
             return True
         if value is None:
             log.info("keypad: a typed thermometer reading rejected (%d characters)", len(self._typed))

@@ -36,7 +36,6 @@ class ViewBuilder:
         # shown, and which are done. Keyed by id(): LiveState keeps the records alive.
         self._behind_since: Dict[int, float] = {}
         self._behind_done: Set[int] = set()
-        self._waiting_t: Optional[float] = None  # the fever waiting for its card on the last view built
 
     @property
     def shown_record(self) -> Optional[PassageRecord]:
@@ -68,9 +67,7 @@ class ViewBuilder:
             shown, shown_person = record, person
         else:
             shown, shown_person = None, None
-        was_waiting, self._waiting_t = self._waiting_t, None
-        if shown is not self.shown_record and not (
-                was_waiting is not None and shown is not None and shown.t_measured == was_waiting):
+        if shown is not self.shown_record:
             self.keypad.reset()  # a new person on show: the last one's reading goes
         self._shown = (shown, shown_person) if shown is not None else None
         self.keypad.awaiting_card = shown is None and waiting is not None
@@ -87,12 +84,14 @@ class ViewBuilder:
             warmup_min=warmup_min, ambient_c=ambient, passages=int(live.counts.get("passages", 0)),
             fevers=int(live.counts.get("fever", 0)), denials=int(live.counts.get("deny", 0)), flags=tuple(flags))
         if shown is None and waiting is not None:
-            # Measured, no card yet: fever now, and the card so the record has the person. What
-            # is typed meanwhile stays for that passage (not reset when it comes on screen).
-            self._waiting_t = waiting[1]
+            # Measured, no card yet: fever now, and the card so the record has the person. A
+            # RETRY decided meanwhile ("two cards: one at a time") is said too (review 10b).
+            retry = record is not None and record.verdict is Verdict.RETRY and record.t >= waiting[1] \
+                and now - self._since < self.hold_s
             return ScreenView(thermal=thermal, face_box=face_box, reading_c=reading, verdict=Verdict.FEVER,
-                              reasons=("fever", "no_card"), body_c=waiting[0].body_c, awaiting_card=True,
-                              secondary=self.keypad.secondary, status=status)
+                              reasons=("fever", "no_card") + (record.reasons if retry and record else ()),
+                              body_c=waiting[0].body_c, awaiting_card=True, secondary=self.keypad.secondary,
+                              status=status)
         if shown is None:
             return ScreenView(thermal=thermal, face_box=face_box, reading_c=reading,
                               secondary=self.keypad.secondary, status=status)
