@@ -15,7 +15,7 @@ from edge.clock import SystemClock, kernel_clock_synchronized, local_time_in
 from edge.disk_reserve import DiskReserve, open_with_reserve
 from edge.events import DeviceStatus, GuardInput, RosterUpdate
 from edge.housekeeping import Housekeeping
-from edge.lane import Lane
+from edge.lane import CARD_GRACE_S, Lane
 from edge.lane_thread import LaneThread
 from edge.notify import Notifier
 from edge.open_fevers import reopen as reopen_fevers
@@ -108,7 +108,8 @@ class Daemon:
                               store_fault=lambda: writer.fault, reserve=reserve)
         status = StatusCache(store, sync, writer, lane.screener.warmup_left_s)
         lane.listeners.append(LaneOutputs(writer, signals, self.live, console=self.console, local_time=local_time,
-                                          fever_wait_s=cfg.lane.pair_window_s))
+                                          fever_wait_s=cfg.lane.pair_window_s + CARD_GRACE_S
+                                          + 2 * cfg.lane.thermal_silence_s))
         readers: List[ReaderThread] = [ReaderThread("thermal", thermal, events, self.stop_event)]
         if card is not None:
             readers.append(ReaderThread("card", card, events, self.stop_event))

@@ -67,8 +67,10 @@ DAY_CHECK_S = 30.0
 #: A passage dated this little before midnight, decided after it, is yesterday's (not a clock set back).
 LATE_S = 600.0
 ZERO_COUNTS = {"passages": 0, "fever": 0, "deny": 0}
-#: Beyond the pairing window: a card held for its grace time (edge.lane.CARD_GRACE_S) still decides it.
+#: Beyond fever_wait_s before a waiting fever counts as never decided.
 WAIT_MARGIN_S = 5.0
+#: A denial or fault this recent when a fever covers it is shown again after the fever (a verdict's hold).
+COVERED_S = 5.0
 
 
 class LaneOutputs:
@@ -77,8 +79,9 @@ class LaneOutputs:
                  local_time: Callable[[float], datetime.datetime] = datetime.datetime.fromtimestamp,
                  fever_wait_s: float = 8.0) -> None:
         """``local_time(wall)``: in the gate's time zone (device.timezone): the day the
-        status bar counts, and the time in log and console lines. ``fever_wait_s``: how long
-        the lane lets a reading wait for its card (lane.pair_window_s)."""
+        status bar counts, and the time in log and console lines. ``fever_wait_s``: the longest
+        the lane can let a reading wait for its card (edge.daemon: the pairing window, a held
+        card's grace and two frame gaps short of a thermal silence)."""
         self.writer = writer
         self.signals = signals
         self.live = live
@@ -112,6 +115,8 @@ class LaneOutputs:
         alarmed = waiting is not None and record.t_measured == waiting[1]  # the fever light is on already
         if self.signals is not None and not alarmed:
             self.signals.show(record.verdict)
+        if record.verdict is Verdict.FEVER and not alarmed:
+            self._keep_covered(record.t)
         live.passage = (record, person)
         if self._roll_day(record.wall):
             counts = dict(live.counts)
@@ -140,9 +145,19 @@ class LaneOutputs:
         knows, so the light and the screen say fever now (the screen also asks for the card)."""
         if self.signals is not None:
             self.signals.show(Verdict.FEVER)
+        self._keep_covered(t)
         self.live.waiting_fever = (result, t)
         self.live.changed.set()
         log.info("fever measured, waiting for a card")
+
+    def _keep_covered(self, t: float) -> None:
+        """A fever takes the screen and the light: a denial or fault decided just before it
+        (review 10c) is shown again once the fever is acknowledged, not lost under it."""
+        live, shown = self.live, self.live.passage
+        if live.fevers or live.waiting_fever is not None or shown is None:
+            return  # a fever held the screen already: such passages went behind as they came
+        if shown[0].verdict.value in ("deny", "fault") and t - shown[0].t < COVERED_S:
+            live.behind = (live.behind + (shown,))[-BEHIND_KEEP:]
 
     def on_frame(self, frame: ThermalFrame, analysis: FrameAnalysis) -> None:
         self.live.frame, self.live.analysis = frame, analysis
@@ -153,6 +168,8 @@ class LaneOutputs:
             log.error("a fever measured %.0f s ago was never decided: its waiting screen is dropped",
                       frame.t - waiting[1])
             self.live.waiting_fever = None
+            if not self.live.fevers and self.signals is not None:
+                self.signals.acknowledge()  # nothing left that the guard's Enter could clear it with
             self.live.changed.set()
         if frame.t - self._day_checked >= DAY_CHECK_S:  # (frames come all day, people may not)
             self._day_checked = frame.t

@@ -245,8 +245,8 @@ def test_a_waiting_fever_whose_passage_never_comes_does_not_hold_the_screen_for_
     from drivers.base import ThermalFrame
     from edge.screening import ScreeningResult
 
-    live = LiveState()
-    outputs = LaneOutputs(None, None, live, fever_wait_s=8.0)
+    live, signals = LiveState(), _Signals()
+    outputs = LaneOutputs(None, signals, live, fever_wait_s=8.0)  # type: ignore[arg-type]
     outputs.on_fever_waiting(ScreeningResult(Verdict.FEVER, ("fever",), 37.0, 38.9, {}), 5.0)
     frame = ThermalFrame(17.0, np.full((24, 32), 22.0, np.float32))
     outputs.on_frame(frame, None)  # type: ignore[arg-type]
@@ -254,6 +254,36 @@ def test_a_waiting_fever_whose_passage_never_comes_does_not_hold_the_screen_for_
     outputs.on_frame(dataclasses.replace(frame, t=18.5), None)  # type: ignore[arg-type]
     assert live.waiting_fever is None and _shown(live).verdict is None
     assert any("never decided" in r.getMessage() for r in caplog.records)
+    assert signals.shown == [Verdict.FEVER, "ack"]  # no fever left for the guard's Enter to clear it
+
+
+@pytest.mark.parametrize("card_first", [False, True])
+def test_a_denial_decided_just_before_a_fever_is_shown_after_it(card_first: bool) -> None:
+    """Review 10c: the fever took the screen within a second and the denial was never seen
+    again (the next card holder, unknown, walked on)."""
+    from edge.events import GuardInput
+    from edge.screening import ScreeningResult
+
+    live = LiveState()
+    outputs = LaneOutputs(None, None, live)
+    deny = dataclasses.replace(make_record(1, Verdict.DENY), reasons=("card_unknown",), person_id=None)
+    outputs.on_passage(deny, None)
+    fever = dataclasses.replace(make_record(2, Verdict.FEVER), t_measured=1.6)
+    if not card_first:
+        outputs.on_fever_waiting(ScreeningResult(Verdict.FEVER, ("fever",), 37.0, 38.2, {}), 1.6)
+        assert _shown(live).awaiting_card
+    outputs.on_passage(fever, None)
+    assert _shown(live).verdict is Verdict.FEVER
+    outputs.on_guard(GuardInput(3.0, "ack", record=fever))
+    assert (_shown(live).verdict, live.behind) == (Verdict.DENY, ((deny, None),))
+
+
+def test_a_denial_long_before_a_fever_is_not_shown_again() -> None:
+    live = LiveState()
+    outputs = LaneOutputs(None, None, live)
+    outputs.on_passage(dataclasses.replace(make_record(1, Verdict.DENY), reasons=("card_unknown",)), None)
+    outputs.on_passage(make_record(30, Verdict.FEVER), None)
+    assert live.behind == ()
 
 
 def test_a_fault_decided_while_a_fever_waits_for_its_card_is_shown_after_the_fever() -> None:

@@ -77,7 +77,7 @@ WORDS: Dict[str, Tuple[str, str]] = {
     "down": ("故障", "down"),
     "disk_full": ("磁盘已满", "Disk full"),
     "bad_reading": ("读数无效 请输入 34.0-43.0", "Invalid reading: enter 34.0-43.0"),
-    "card_first": ("未记录: 请先刷卡 再输入读数", "Not recorded: card first, then type the reading"),
+    "card_first": ("未记录: 请在刷卡后显示该人员时输入", "Not recorded: type it once the passage is on screen"),
     "not_recorded": ("未记录: 请在该人员显示时输入", "Not recorded: type it while the person is shown"),
 }
 
