@@ -1,10 +1,12 @@
 """A tight queue: the next one steps up fewer than leave_frames empty frames after the one before."""
 from __future__ import annotations
 
+import pytest
 from test_lane import SHAPE, make_lane
 
-from drivers.base import FLAG_SHUTTER
+from drivers.base import FLAG_SHUTTER, CardEvent
 from edge.measure_synth import Person, frame
+from edge.verdict import Verdict
 
 FPS = 4.0
 
@@ -42,3 +44,38 @@ def test_one_person_lost_for_a_frame_or_two_or_behind_a_shutter_is_one_passage()
         t = _show(lane, t, [], n=5)
         assert lane.counters["newcomers"] == 0, (gap, flags)
         assert len(out.records) == 1, (gap, flags)
+
+
+def _one_person(card: bool, fps: float, moves) -> list:
+    """A measured person (who taps, on a card lane), one empty frame, then ``moves``."""
+    lane, out = make_lane(has_card_reader=card)
+    t, i = 0.0, 0
+
+    def show(people, n=1):
+        nonlocal t, i
+        for _ in range(n):
+            i += 1
+            lane.handle(frame(SHAPE, people, t=t, seed=i))
+            t += 1 / fps
+
+    n = max(4, int(fps))
+    show([Person(canthus_c=35.8, distance_m=1.2 if moves == "steps_up" else 0.8)], n)
+    if card:
+        lane.handle(CardEvent(t - 1 / fps, "sim", "2000000001"))
+    show([])
+    after = {"leans_in": [(0.5, 0.5)] * 3, "steps_up": [(0.7, 0.5)] * n, "walks_off": [(1.3, 0.5)] * 2,
+             "edge": [(0.8, 0.98)] * 2}[moves]
+    for distance, x in after:
+        show([Person(canthus_c=35.8, distance_m=distance, x_frac=x)])
+    show([], int(10 * fps))
+    lane.flush(t)
+    return [(r.verdict, r.card) for r in out.records]
+
+
+@pytest.mark.parametrize("moves", ["leans_in", "steps_up", "walks_off", "edge"])
+@pytest.mark.parametrize("card", [False, True])
+def test_a_measured_person_stepping_closer_or_walking_off_after_an_empty_frame_is_one_passage(card, moves):
+    """Review 10d: judged against the face at the measurement, and larger counting too, one
+    person stepping up to the reader or walking off made a second passage (a RETRY no_card)."""
+    for fps in (8.0, 4.0, 2.0):
+        assert _one_person(card, fps, moves) == [(Verdict.PASS, "2000000001" if card else None)], fps
