@@ -128,7 +128,7 @@ class Lane:
         if presence is not None:
             if fa.present and presence.newcomer(fa, self.screener.settings.stable_frames):
                 self.counters["newcomers"] += 1
-                presence = self.presence = Presence(frame.t, replaced=True, by_size=presence.split_by_size)
+                presence = self.presence = Presence(frame.t, replaced=True)
                 self.screener.begin(frame.t)
             if fa.present:
                 presence.empty = 0
@@ -140,7 +140,7 @@ class Lane:
                     elif frame.t - presence.t_start > self.settings.max_presence_s:
                         self._end_presence(frame.t)
             else:
-                presence.absent(fa)
+                presence.empty += 1
                 if presence.empty >= self.settings.leave_frames:
                     if not presence.measured:
                         self._end_presence(frame.t)
@@ -154,8 +154,8 @@ class Lane:
         result = self.screener.finish(t)
         presence.measured = True
         presence.skin_c = result.skin_c
-        if result.verdict is Verdict.RETRY and (presence.frames < 2 or presence.by_size) and self.pairer.card is None:
-            # Nobody tapped, and one warm frame and gone, or (by_size) the one before walking off.
+        if result.verdict is Verdict.RETRY and presence.frames < 2 and self.pairer.card is None:
+            # One warm frame and gone, nobody tapped: noise or someone walking past.
             self.counters["blips"] += 1
             return
         self._emit(self.pairer.add_measurement(result, t))
