@@ -64,3 +64,28 @@ def test_what_a_measured_person_does_after_an_empty_frame_is_still_their_passage
 
 def test_a_shutter_frame_then_walking_off_half_out_of_view_is_one_passage() -> None:
     assert _passages(False, 4.0, 1, [(0.8, 0.99)] * 4, flags=(FLAG_SHUTTER,)) == [(Verdict.PASS, None)]
+
+
+def test_the_next_one_walking_in_after_one_empty_frame_is_measured_apart() -> None:
+    """A tight queue: fewer than leave_frames empty frames between two people. Before, the
+    presence went on, the next one was never measured and their card took the reading
+    before theirs (review 9h)."""
+    for fps in (8.0, 4.0, 2.0):
+        lane, out = make_lane(has_card_reader=False)
+        t, i = 0.0, 0
+
+        def show(people, n=1):
+            nonlocal t, i
+            for _ in range(n):
+                i += 1
+                lane.handle(frame(SHAPE, people, t=t, seed=i))
+                t += 1 / fps
+
+        show([Person(canthus_c=35.8, distance_m=0.8)], max(4, int(fps)))  # A, measured
+        show([])  # one empty frame: fewer than leave_frames
+        for d, x in ((2.3, 0.95), (1.6, 0.8), (1.1, 0.6)):  # B walks in from the edge, far and small first
+            show([Person(canthus_c=35.6, distance_m=d, x_frac=x)])
+        show([Person(canthus_c=35.6, distance_m=0.8)], max(4, int(fps)))
+        show([], 5)
+        assert lane.counters["newcomers"] == 1, fps
+        assert [r.verdict for r in out.records] == [Verdict.PASS, Verdict.PASS], fps
