@@ -140,7 +140,7 @@ class Lane:
                     elif frame.t - presence.t_start > self.settings.max_presence_s:
                         self._end_presence(frame.t)
             else:
-                presence.absent(fa)
+                presence.empty += 1
                 if presence.empty >= self.settings.leave_frames:
                     if not presence.measured:
                         self._end_presence(frame.t)
