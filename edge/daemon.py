@@ -109,7 +109,7 @@ class Daemon:
         status = StatusCache(store, sync, writer, lane.screener.warmup_left_s)
         lane.listeners.append(LaneOutputs(writer, signals, self.live, console=self.console, local_time=local_time,
                                           fever_wait_s=cfg.lane.pair_window_s + CARD_GRACE_S
-                                          + 2 * cfg.lane.thermal_silence_s))
+                                          + 2 * cfg.lane.thermal_silence_s, hold_s=cfg.display.verdict_hold_s))
         readers: List[ReaderThread] = [ReaderThread("thermal", thermal, events, self.stop_event)]
         if card is not None:
             readers.append(ReaderThread("card", card, events, self.stop_event))

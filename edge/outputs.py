@@ -69,25 +69,27 @@ LATE_S = 600.0
 ZERO_COUNTS = {"passages": 0, "fever": 0, "deny": 0}
 #: Beyond fever_wait_s before a waiting fever counts as never decided.
 WAIT_MARGIN_S = 5.0
-#: A denial or fault this recent when a fever covers it is shown again after the fever (a verdict's hold).
-COVERED_S = 5.0
 
 
 class LaneOutputs:
     def __init__(self, writer: Optional[StoreWriter], signals: Optional[SignalController], live: LiveState,
                  console: bool = False,
                  local_time: Callable[[float], datetime.datetime] = datetime.datetime.fromtimestamp,
-                 fever_wait_s: float = 8.0) -> None:
+                 fever_wait_s: float = 8.0, hold_s: float = 5.0) -> None:
         """``local_time(wall)``: in the gate's time zone (device.timezone): the day the
         status bar counts, and the time in log and console lines. ``fever_wait_s``: the longest
         the lane can let a reading wait for its card (edge.daemon: the pairing window, a held
-        card's grace and two frame gaps short of a thermal silence)."""
+        card's grace and two frame gaps short of a thermal silence). ``hold_s``: how long the
+        screen shows a verdict (display.verdict_hold_s)."""
         self.writer = writer
         self.signals = signals
         self.live = live
         self.console = console
         self.local_time = local_time
         self.fever_wait_s = fever_wait_s
+        self.hold_s = hold_s
+        self._now = 0.0  # the newest event time seen (frames, passages): when a passage is published
+        self._published = 0.0  # when live.passage was
         self._day_checked = -DAY_CHECK_S
 
     def _roll_day(self, wall: float) -> bool:
@@ -117,7 +119,8 @@ class LaneOutputs:
             self.signals.show(record.verdict)
         if record.verdict is Verdict.FEVER and not alarmed:
             self._keep_covered(record.t)
-        live.passage = (record, person)
+        self._now = max(self._now, record.t)
+        live.passage, self._published = (record, person), self._now
         if self._roll_day(record.wall):
             counts = dict(live.counts)
             counts["passages"] += 1
@@ -151,16 +154,21 @@ class LaneOutputs:
         log.info("fever measured, waiting for a card")
 
     def _keep_covered(self, t: float) -> None:
-        """A fever takes the screen and the light: a denial or fault decided just before it
-        (review 10c) is shown again once the fever is acknowledged, not lost under it."""
+        """A fever takes the screen and the light: a denial or fault published less than a
+        hold time before it (review 10c) is shown again once the fever is acknowledged, not
+        lost under it. Published, not dated: a card expiring unmeasured is dated at its tap
+        (review 10f)."""
         live, shown = self.live, self.live.passage
         if live.fevers or live.waiting_fever is not None or shown is None:
             return  # a fever held the screen already: such passages went behind as they came
-        if shown[0].verdict.value in ("deny", "fault") and t - shown[0].t < COVERED_S:
+        if any(kept[0] is shown[0] for kept in live.behind):
+            return  # (already behind: the screen times it)
+        if shown[0].verdict.value in ("deny", "fault") and max(t, self._now) - self._published < self.hold_s:
             live.behind = (live.behind + (shown,))[-BEHIND_KEEP:]
 
     def on_frame(self, frame: ThermalFrame, analysis: FrameAnalysis) -> None:
         self.live.frame, self.live.analysis = frame, analysis
+        self._now = max(self._now, frame.t)
         waiting = self.live.waiting_fever
         if waiting is not None and frame.t - waiting[1] > self.fever_wait_s + WAIT_MARGIN_S:
             # Its passage never came (deciding it failed; the lane logged why): not a screen stuck

@@ -303,3 +303,25 @@ def test_a_fault_decided_while_a_fever_waits_for_its_card_is_shown_after_the_fev
     outputs.on_guard(GuardInput(8.0, "ack", record=fever))
     view = _shown(live)
     assert (view.verdict, view.reasons) == (Verdict.FAULT, ("thermal_down",))
+
+
+def test_a_denial_is_kept_behind_a_fever_by_when_it_was_shown_not_by_its_tap() -> None:
+    """Review 10f: a card tapped with nobody measured is decided when the pairing window ends,
+    dated at its tap 8 s before: measured from that, every later fever covered it for good."""
+    from drivers.base import ThermalFrame
+
+    live = LiveState()
+    outputs = LaneOutputs(None, None, live, hold_s=2.0)
+    still = ThermalFrame(9.0, np.full((24, 32), 22.0, np.float32))
+    outputs.on_frame(still, None)  # type: ignore[arg-type]
+    deny = dataclasses.replace(make_record(1, Verdict.DENY), reasons=("no_measurement", "card_unknown"))
+    outputs.on_passage(deny, None)  # dated t=1.0 (the tap), shown at 9.0
+    outputs.on_frame(dataclasses.replace(still, t=10.5), None)  # type: ignore[arg-type]
+    outputs.on_passage(dataclasses.replace(make_record(10, Verdict.FEVER), t=10.5), None)
+    assert live.behind == ((deny, None),)
+    # Past its hold time (display.verdict_hold_s, here 2 s) when the fever comes: not shown again.
+    outputs.on_passage(dataclasses.replace(make_record(11, Verdict.DENY), t=11.0), None)
+    live.fevers, live.behind = (), ()
+    outputs.on_frame(dataclasses.replace(still, t=13.5), None)  # type: ignore[arg-type]
+    outputs.on_passage(dataclasses.replace(make_record(12, Verdict.FEVER), t=13.5), None)
+    assert live.behind == ()
