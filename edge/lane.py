@@ -159,7 +159,7 @@ class Lane:
             self.counters["blips"] += 1
             return
         self._emit(self.pairer.add_measurement(result, t))
-        if result.verdict is Verdict.FEVER and self.pairer.measured is not None and self.pairer.measured[0] is result:
+        if result.verdict is Verdict.FEVER and self.pairer.holds(result):
             # The alarm now, not when a card or the end of pair_window_s decides the passage.
             for listener in self.listeners:
                 listener.on_fever_waiting(result, t)

@@ -92,6 +92,10 @@ class Pairer:
         self.paired = pair.card
         return pair
 
+    def holds(self, result: ScreeningResult) -> bool:
+        """``result`` is the reading waiting here for its card."""
+        return self.measured is not None and self.measured[0] is result
+
     def release_measured(self, t: float) -> List[Pair]:
         """The waiting reading, decided without a card (someone else stepped up)."""
         return self._expire_measured(t, force=True)
