@@ -37,6 +37,12 @@ from edge.verdict import Verdict
 log = logging.getLogger(__name__)
 
 ALERT_VERDICTS = (Verdict.FEVER, Verdict.FAULT)
+# A new database numbers its passages from this many per second of its first passage's wall
+# time. The collector de-duplicates on (device, seq), so a gate whose database was replaced
+# and numbered from 1 again had every new passage kept in its conflicts table (out of the
+# ledger) until the numbers passed the old ones. A lane decides at most about one passage a
+# second, so a database started later starts above every number an earlier one used.
+SEQS_PER_SECOND = 10
 CARD_KEY_FILE = "card-hash.key"
 
 
@@ -98,6 +104,7 @@ class Store:
         self._tz = ZoneInfo(device.timezone)
         self._conn: Optional[sqlite3.Connection] = None
         self._lock = threading.Lock()  # writer thread and screen readers share the connection
+        self._numbered = False  # passages has its number series (a sqlite_sequence row)
 
     # --- lifecycle -----------------------------------------------------------------
     def open(self) -> "Store":
@@ -134,7 +141,23 @@ class Store:
     def _wall(self, wall: float) -> datetime.datetime:
         return datetime.datetime.fromtimestamp(wall, tz=self._tz)
 
+    def _numbering_started(self, conn: sqlite3.Connection, rec: PassageRecord) -> bool:
+        """Before a database's first passage, start its seqs from its wall time if that is known.
+        True once the series existed before this transaction (one rolled back leaves none)."""
+        if conn.execute("SELECT 1 FROM sqlite_sequence WHERE name = 'passages'").fetchone() is not None:
+            return True
+        if rec.clock_ok:
+            conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('passages', ?)",
+                         (int(rec.wall) * SEQS_PER_SECOND,))
+        else:
+            log.warning("first passage of %s made while the wall clock is not set: numbered from 1, so a"
+                        " collector that has this gate's passages from an earlier database keeps these"
+                        " in its conflicts table until the numbers pass the old ones", self.path)
+        return False
+
     def _insert(self, conn: sqlite3.Connection, rec: PassageRecord) -> int:
+        if not self._numbered:
+            self._numbered = self._numbering_started(conn, rec)
         when = self._wall(rec.wall)
         wall_iso = when.isoformat(timespec="milliseconds")
         cur = conn.execute(

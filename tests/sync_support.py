@@ -52,8 +52,13 @@ def collector_seqs(collector: Collector, device: str = "g1") -> List[int]:
     return [r[0] for r in rows]
 
 
-def missing(seqs: List[int], n: int) -> str:
-    gone = sorted(set(range(1, n + 1)) - set(seqs))
+def stored_seqs(store: Store) -> List[int]:
+    """The seqs of the store's passages, oldest first (a new database does not number from 1)."""
+    return [r[0] for r in store.conn.execute("SELECT seq FROM passages ORDER BY seq")]
+
+
+def missing(seqs: List[int], expected: List[int]) -> str:
+    gone = sorted(set(expected) - set(seqs))
     return f"{len(gone)} missing, first {gone[:5]}, last {gone[-5:]}"
 
 

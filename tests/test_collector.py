@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from sync_support import collector_seqs, filled_store, gate_config, started_collector, wait_for
+from sync_support import collector_seqs, filled_store, gate_config, started_collector, stored_seqs, wait_for
 
 from edge.sync import collector as collector_module
 from edge.sync.collector_db import CollectorDB
@@ -31,8 +31,9 @@ def test_dedup_and_ledger_in_one_transaction(tmp_path):
 
 
 def test_a_passage_number_used_again_by_a_replaced_gate_database_is_kept_not_dropped(tmp_path):
-    """A gate whose damaged database was moved aside numbers its passages from 1 again: same
-    (device, seq), other passage. Not a resend, so never dropped as a duplicate."""
+    """A gate whose damaged database was moved aside, and whose new one started while its clock
+    was not set, numbers its passages from 1 again: same (device, seq), other passage. Not a
+    resend, so never dropped as a duplicate."""
     db = CollectorDB(str(tmp_path / "c.db"))
     old = {"device": "g1", "seq": 1, "boot": "b1", "wall": "2026-03-02T07:40:00.000+08:00", "verdict": "pass",
            "person_id": "P-old"}
@@ -62,8 +63,8 @@ def test_a_passage_number_used_again_by_a_replaced_gate_database_is_kept_not_dro
 
 
 def test_a_fever_alert_under_a_used_passage_number_is_still_raised(mosquitto, tmp_path, caplog):
-    """A replaced gate database numbers from 1 again: its first fevers clash with old seqs.
-    Kept in conflicts, and the office still hears of them."""
+    """A replaced gate database started without a set clock numbers from 1 again: its first
+    fevers clash with old seqs. Kept in conflicts, and the office still hears of them."""
     import logging
 
     import paho.mqtt.client as mqtt
@@ -133,6 +134,7 @@ def test_a_collector_started_again_without_a_client_id_finds_what_the_broker_kep
     first.stop()  # the school server shuts down for the night
     cfg = gate_config(mosquitto.port)
     store = filled_store(tmp_path / "gate.db", cfg, 100)
+    expected = stored_seqs(store)
     sync = SyncService(cfg, store.path)
     sync.start()
     try:
@@ -143,7 +145,7 @@ def test_a_collector_started_again_without_a_client_id_finds_what_the_broker_kep
     again = Collector(mosquitto.url, str(db))
     again.start()
     try:
-        wait_for(lambda: collector_seqs(again) == list(range(1, 101)), 20, "every record after the restart")
+        wait_for(lambda: collector_seqs(again) == expected, 20, "every record after the restart")
     finally:
         again.stop()
 
@@ -255,6 +257,7 @@ def test_collect_command_shared_group_splits_load(mosquitto, tmp_path):
         wait_for(lambda: mosquitto.log_text().count("New client connected") >= 2, 20, "both collectors connected")
         cfg = gate_config(mosquitto.port, batch_records=10)
         store = filled_store(tmp_path / "gate.db", cfg, 2000)
+        expected = set(stored_seqs(store))
         sync = SyncService(cfg, store.path)
         sync.start()
         try:
@@ -263,7 +266,7 @@ def test_collect_command_shared_group_splits_load(mosquitto, tmp_path):
             sync.stop()
             store.close()
         seqs = [set(r[0] for r in sqlite3.connect(db).execute("SELECT seq FROM passages")) for db in dbs]
-        assert seqs[0] | seqs[1] == set(range(1, 2001)) and not seqs[0] & seqs[1]
+        assert seqs[0] | seqs[1] == expected and not seqs[0] & seqs[1]
         assert seqs[0] and seqs[1]  # both members of the group took a share
     finally:
         for p in procs:
@@ -285,10 +288,11 @@ def test_every_member_of_a_shared_group_gets_every_alert_even_with_one_member_st
     members[1].stop()  # its session stays, with its share
     cfg = gate_config(mosquitto.port)
     store = filled_store(tmp_path / "gate.db", cfg, 10, Verdict.FEVER)
+    expected = stored_seqs(store)
     sync = SyncService(cfg, store.path)
     sync.start()
     try:
-        wait_for(lambda: collector_seqs(members[0]) == list(range(1, 11)), 20, "every fever at the running collector")
+        wait_for(lambda: collector_seqs(members[0]) == expected, 20, "every fever at the running collector")
     finally:
         sync.stop()
         store.close()

@@ -59,8 +59,10 @@ def test_only_the_unacknowledged_recent_fevers_come_back_and_their_ack_and_readi
     assert live.fevers == ()
     writer.stop()
     conn = sqlite3.connect(str(db))
-    assert conn.execute("SELECT seq, value_c FROM secondary_checks").fetchall() == [(2, 37.4)]
-    assert [r[0] for r in conn.execute("SELECT seq FROM passages WHERE acked_wall IS NOT NULL")] == [1, 2]
+    assert conn.execute("SELECT p.person_id, c.value_c FROM secondary_checks c JOIN passages p USING (seq)"
+                        ).fetchall() == [("P2", 37.4)]
+    assert [r[0] for r in conn.execute("SELECT person_id FROM passages WHERE acked_wall IS NOT NULL ORDER BY seq")
+            ] == ["P1", "P2"]
     assert reopen(store, ROSTER, writer, time.time(), True) == ()  # acknowledged: not again
     store.close()
 
@@ -91,8 +93,9 @@ def test_a_fever_waits_for_its_ack_while_a_morning_rush_passes(tmp_path):
     outputs.on_guard(GuardInput(time.monotonic(), "ack", record=fever))
     writer.stop()
     conn = sqlite3.connect(store.path)
-    assert conn.execute("SELECT seq, value_c FROM secondary_checks").fetchall() == [(1, 38.0)]
-    assert conn.execute("SELECT seq FROM passages WHERE acked_wall IS NOT NULL").fetchall() == [(1,)]
+    first = conn.execute("SELECT MIN(seq) FROM passages").fetchone()[0]  # the fever
+    assert conn.execute("SELECT seq, value_c FROM secondary_checks").fetchall() == [(first, 38.0)]
+    assert conn.execute("SELECT seq FROM passages WHERE acked_wall IS NOT NULL").fetchall() == [(first,)]
     store.close()
 
 

@@ -37,15 +37,15 @@ def test_status_reads_without_writing(tmp_path):
     db = tmp_path / "gate.db"
     store = Store(str(db), DeviceSettings(id="gate-demo-1", site="demo-school")).open()
     store.record_passage(make_record(0))
-    store.record_passage(make_record(1, Verdict.FEVER))
+    fever = store.record_passage(make_record(1, Verdict.FEVER))
     sqlite3.connect(db, isolation_level=None).execute("DELETE FROM outbox_passages")
     store.close()  # checkpoints: the file alone holds everything
     before = _digest(db)
     done = _status(config)
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "1 unsent (1 alerts, 1 fevers); oldest #2," in out
-    assert "last passage #2" in out and "fever" in out
+    assert f"1 unsent (1 alerts, 1 fevers); oldest #{fever}," in out
+    assert f"last passage #{fever}" in out and "fever" in out
     # Nothing imported, no daemon yet: the demo config's CSV file is what the gate will read.
     assert "roster       stored version none; the gate also reads " in out and "roster.demo.csv" in out
     assert "daemon: never ran" in out

@@ -362,3 +362,56 @@ def test_a_failing_outbox_insert_leaves_no_passage(tmp_path):
         assert store.conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0] == 0
     finally:
         store.close()
+
+
+def _at(i: int, wall: float, verdict: Verdict = Verdict.PASS, clock_ok: bool = True):
+    return dataclasses.replace(make_record(i, verdict), wall=wall, clock_ok=clock_ok)
+
+
+def test_a_new_database_numbers_its_passages_from_the_first_one_s_wall_time(store):
+    wall = 1_796_000_000.7  # 2026-11-30 (a set clock)
+    first = store.record_passage(_at(0, wall))
+    assert first == 17_960_000_001 and store.record_passage(_at(1, wall + 60)) == first + 1
+    assert store.passage(first)["id"] == f"g1:{first}"
+
+
+def test_a_replaced_database_numbers_above_every_passage_of_the_one_it_replaces(tmp_path):
+    """A gate's damaged database is moved aside after a morning rush (a passage every second,
+    faster than a lane decides) and a new one started a minute later: the school's collector
+    takes every passage of both into its tables, none into conflicts."""
+    from edge.sync.collector_db import CollectorDB
+
+    dev = DeviceSettings(id="g1", site="s1")
+    start = 1_796_000_000.0
+    old = Store(str(tmp_path / "old.db"), dev).open()
+    old.record_passages([_at(i, start + i, Verdict.FEVER if i % 50 == 0 else Verdict.PASS) for i in range(1800)])
+    new = Store(str(tmp_path / "new.db"), dev).open()
+    new.record_passages([_at(i, start + 1860 + i) for i in range(10)])
+    collector = CollectorDB(str(tmp_path / "c.db"))
+    for store in (old, new):
+        records = [json.loads(r[0]) for r in store.conn.execute("SELECT record FROM passages ORDER BY seq")]
+        assert len(collector.ingest(records, alert=False).new) == len(records)
+        store.close()
+    assert collector.conflicts == 0 and collector.count() == 1810
+    assert collector.conn.execute("SELECT SUM(passages) FROM ledger").fetchone()[0] == 1810
+
+
+def test_a_database_started_without_a_set_clock_numbers_from_1_and_says_why(store, caplog):
+    import logging
+
+    caplog.set_level(logging.WARNING, logger="edge.store")
+    assert store.record_passage(_at(0, 86_400.0, clock_ok=False)) == 1  # a Pi with no clock source yet
+    assert store.record_passage(_at(1, 1_796_000_000.0)) == 2  # the series stays once it began
+    assert [r.getMessage() for r in caplog.records if "numbered from 1" in r.getMessage()] == [
+        f"first passage of {store.path} made while the wall clock is not set: numbered from 1, so a collector"
+        " that has this gate's passages from an earlier database keeps these in its conflicts table until the"
+        " numbers pass the old ones"]
+
+
+def test_a_first_passage_that_failed_to_commit_does_not_leave_the_database_numbered_from_1(store):
+    store.conn.execute("CREATE TRIGGER no_outbox BEFORE INSERT ON outbox_passages "
+                       "BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    with pytest.raises(sqlite3.DatabaseError):
+        store.record_passage(_at(0, 1_796_000_000.0))
+    store.conn.execute("DROP TRIGGER no_outbox")
+    assert store.record_passage(_at(1, 1_796_000_100.0)) == 17_960_001_001
