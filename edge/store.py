@@ -37,12 +37,18 @@ from edge.verdict import Verdict
 log = logging.getLogger(__name__)
 
 ALERT_VERDICTS = (Verdict.FEVER, Verdict.FAULT)
-# A new database numbers its passages from this many per second of its first passage's wall
-# time. The collector de-duplicates on (device, seq), so a gate whose database was replaced
-# and numbered from 1 again had every new passage kept in its conflicts table (out of the
-# ledger) until the numbers passed the old ones. A lane decides at most about one passage a
-# second, so a database started later starts above every number an earlier one used.
+# Where a new database starts numbering its passages. The collector de-duplicates on
+# (device, seq), so a gate whose database was replaced and numbered from 1 again had every
+# new passage kept in its conflicts table (out of the ledger) until the numbers passed the
+# old ones. With the clock set: this many per second of the first passage's wall time; a lane
+# decides at most about one passage a second, so a database started later starts above every
+# number an earlier one used. With the clock not set: a random start from 2**52 on, far above
+# any clock-based one (10 x Unix time reaches it in the year 14 million) and leaving 2**32
+# numbers below 2**53 (a JavaScript reader keeps every digit); two such databases of a million
+# passages each overlap with a chance of about one in two billion.
 SEQS_PER_SECOND = 10
+RANDOM_SEQ_START = 2**52
+RANDOM_SEQ_SPAN = 2**52 - 2**32
 CARD_KEY_FILE = "card-hash.key"
 
 
@@ -104,7 +110,7 @@ class Store:
         self._tz = ZoneInfo(device.timezone)
         self._conn: Optional[sqlite3.Connection] = None
         self._lock = threading.Lock()  # writer thread and screen readers share the connection
-        self._numbered = False  # passages has its number series (a sqlite_sequence row)
+        self._numbered = False  # passages has its number series (a committed sqlite_sequence row)
 
     # --- lifecycle -----------------------------------------------------------------
     def open(self) -> "Store":
@@ -141,23 +147,17 @@ class Store:
     def _wall(self, wall: float) -> datetime.datetime:
         return datetime.datetime.fromtimestamp(wall, tz=self._tz)
 
-    def _numbering_started(self, conn: sqlite3.Connection, rec: PassageRecord) -> bool:
-        """Before a database's first passage, start its seqs from its wall time if that is known.
-        True once the series existed before this transaction (one rolled back leaves none)."""
-        if conn.execute("SELECT 1 FROM sqlite_sequence WHERE name = 'passages'").fetchone() is not None:
-            return True
-        if rec.clock_ok:
-            conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('passages', ?)",
-                         (int(rec.wall) * SEQS_PER_SECOND,))
+    def _start_numbering(self, conn: sqlite3.Connection, first: PassageRecord) -> None:
+        """Before a database's first passage: where its seqs start (see SEQS_PER_SECOND)."""
+        if first.clock_ok:
+            start = int(first.wall) * SEQS_PER_SECOND
         else:
-            log.warning("first passage of %s made while the wall clock is not set: numbered from 1, so a"
-                        " collector that has this gate's passages from an earlier database keeps these"
-                        " in its conflicts table until the numbers pass the old ones", self.path)
-        return False
+            start = RANDOM_SEQ_START + secrets.randbelow(RANDOM_SEQ_SPAN)
+            log.info("first passage of %s made while the wall clock is not set: numbered from a random"
+                     " start, %d", self.path, start + 1)
+        conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('passages', ?)", (start,))
 
     def _insert(self, conn: sqlite3.Connection, rec: PassageRecord) -> int:
-        if not self._numbered:
-            self._numbered = self._numbering_started(conn, rec)
         when = self._wall(rec.wall)
         wall_iso = when.isoformat(timespec="milliseconds")
         cur = conn.execute(
@@ -184,8 +184,15 @@ class Store:
 
     def record_passages(self, recs: Iterable[PassageRecord]) -> List[int]:
         """Several passages in one transaction (replay, tests, benchmarks)."""
-        with self._lock, immediate(self.conn) as conn:
-            return [self._insert(conn, rec) for rec in recs]
+        recs = list(recs)
+        with self._lock:
+            with immediate(self.conn) as conn:
+                if recs and not self._numbered and conn.execute(
+                        "SELECT 1 FROM sqlite_sequence WHERE name = 'passages'").fetchone() is None:
+                    self._start_numbering(conn, recs[0])
+                seqs = [self._insert(conn, rec) for rec in recs]
+            self._numbered = self._numbered or bool(seqs)  # once committed: a rollback takes the series' row with it
+            return seqs
 
     def add_secondary_check(self, seq: int, value_c: float, source: str) -> None:
         """A manual re-measurement for passage `seq`; stored and queued for sync together."""

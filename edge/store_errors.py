@@ -28,7 +28,7 @@ def unusable(path: str, exc: BaseException, key: str = "store.path", user: str =
                 else "give the user that runs it the file and its folder")
     elif isinstance(exc, sqlite3.DatabaseError) and ("not a database" in reason or "malformed" in reason):
         hint = ("the file is damaged: move it aside (keep it for recovery) and start again with a new one"
-                " (its passage numbers start at 1 again; the school's collector keeps clashing ones apart)")
+                " (its passage numbers start above the old ones)")
     elif disk_full(path, exc):
         hint = "the disk is full: free some space (a running gate keeps its records in memory meanwhile)"
     else:

@@ -31,9 +31,9 @@ def test_dedup_and_ledger_in_one_transaction(tmp_path):
 
 
 def test_a_passage_number_used_again_by_a_replaced_gate_database_is_kept_not_dropped(tmp_path):
-    """A gate whose damaged database was moved aside, and whose new one started while its clock
-    was not set, numbers its passages from 1 again: same (device, seq), other passage. Not a
-    resend, so never dropped as a duplicate."""
+    """A gate's damaged database was moved aside and an older copy put back, or both numbered
+    from 1 (made by an older version): same (device, seq), other passage. Not a resend, so
+    never dropped as a duplicate."""
     db = CollectorDB(str(tmp_path / "c.db"))
     old = {"device": "g1", "seq": 1, "boot": "b1", "wall": "2026-03-02T07:40:00.000+08:00", "verdict": "pass",
            "person_id": "P-old"}
@@ -63,8 +63,8 @@ def test_a_passage_number_used_again_by_a_replaced_gate_database_is_kept_not_dro
 
 
 def test_a_fever_alert_under_a_used_passage_number_is_still_raised(mosquitto, tmp_path, caplog):
-    """A replaced gate database started without a set clock numbers from 1 again: its first
-    fevers clash with old seqs. Kept in conflicts, and the office still hears of them."""
+    """A gate database replaced by an older copy: its first fevers clash with old seqs. Kept in
+    conflicts, and the office still hears of them."""
     import logging
 
     import paho.mqtt.client as mqtt

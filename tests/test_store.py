@@ -376,7 +376,7 @@ def test_a_new_database_numbers_its_passages_from_the_first_one_s_wall_time(stor
 
 
 def test_a_replaced_database_numbers_above_every_passage_of_the_one_it_replaces(tmp_path):
-    """A gate's damaged database is moved aside after a morning rush (a passage every second,
+    """A gate's damaged database is moved aside after a morning rush (five passages a second,
     faster than a lane decides) and a new one started a minute later: the school's collector
     takes every passage of both into its tables, none into conflicts."""
     from edge.sync.collector_db import CollectorDB
@@ -384,9 +384,9 @@ def test_a_replaced_database_numbers_above_every_passage_of_the_one_it_replaces(
     dev = DeviceSettings(id="g1", site="s1")
     start = 1_796_000_000.0
     old = Store(str(tmp_path / "old.db"), dev).open()
-    old.record_passages([_at(i, start + i, Verdict.FEVER if i % 50 == 0 else Verdict.PASS) for i in range(1800)])
+    old.record_passages([_at(i, start + i / 5, Verdict.FEVER if i % 50 == 0 else Verdict.PASS) for i in range(1800)])
     new = Store(str(tmp_path / "new.db"), dev).open()
-    new.record_passages([_at(i, start + 1860 + i) for i in range(10)])
+    new.record_passages([_at(i, start + 420 + i) for i in range(10)])
     collector = CollectorDB(str(tmp_path / "c.db"))
     for store in (old, new):
         records = [json.loads(r[0]) for r in store.conn.execute("SELECT record FROM passages ORDER BY seq")]
@@ -396,22 +396,30 @@ def test_a_replaced_database_numbers_above_every_passage_of_the_one_it_replaces(
     assert collector.conn.execute("SELECT SUM(passages) FROM ledger").fetchone()[0] == 1810
 
 
-def test_a_database_started_without_a_set_clock_numbers_from_1_and_says_why(store, caplog):
+def test_a_database_started_without_a_set_clock_numbers_from_a_random_start_apart_from_any_other(tmp_path, caplog):
+    """A Pi with no clock source yet, its database replaced: clashes with neither the old
+    database's numbers (clock-based or, made by an older version, from 1) nor another such one."""
     import logging
 
-    caplog.set_level(logging.WARNING, logger="edge.store")
-    assert store.record_passage(_at(0, 86_400.0, clock_ok=False)) == 1  # a Pi with no clock source yet
-    assert store.record_passage(_at(1, 1_796_000_000.0)) == 2  # the series stays once it began
-    assert [r.getMessage() for r in caplog.records if "numbered from 1" in r.getMessage()] == [
-        f"first passage of {store.path} made while the wall clock is not set: numbered from 1, so a collector"
-        " that has this gate's passages from an earlier database keeps these in its conflicts table until the"
-        " numbers pass the old ones"]
+    caplog.set_level(logging.INFO, logger="edge.store")
+    dev = DeviceSettings(id="g1", site="s1")
+    starts = []
+    for name in ("a.db", "b.db"):
+        store = Store(str(tmp_path / name), dev).open()
+        first = store.record_passage(_at(0, 86_400.0, clock_ok=False))
+        assert store.record_passage(_at(1, 1_796_000_000.0)) == first + 1  # the series stays once it began
+        assert f"first passage of {store.path} made while the wall clock is not set: numbered from a random" \
+               f" start, {first}" in caplog.messages
+        store.close()
+        starts.append(first)
+    assert all(2**52 < first < 2**53 - 2**32 for first in starts) and starts[0] != starts[1]
 
 
-def test_a_first_passage_that_failed_to_commit_does_not_leave_the_database_numbered_from_1(store):
-    store.conn.execute("CREATE TRIGGER no_outbox BEFORE INSERT ON outbox_passages "
-                       "BEGIN SELECT RAISE(ABORT, 'disk full'); END")
-    with pytest.raises(sqlite3.DatabaseError):
-        store.record_passage(_at(0, 1_796_000_000.0))
+@pytest.mark.parametrize("size", [1, 3])
+def test_a_first_write_that_failed_to_commit_does_not_leave_the_database_numbered_from_1(store, size):
+    store.conn.execute("CREATE TRIGGER no_outbox BEFORE INSERT ON outbox_passages WHEN"
+                       f" (SELECT COUNT(*) FROM passages) >= {size} BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    with pytest.raises(sqlite3.DatabaseError):  # (the last record of the transaction fails)
+        store.record_passages([_at(i, 1_796_000_000.0 + i) for i in range(size)])
     store.conn.execute("DROP TRIGGER no_outbox")
     assert store.record_passage(_at(1, 1_796_000_100.0)) == 17_960_001_001

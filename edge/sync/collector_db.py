@@ -2,9 +2,10 @@
 
 De-duplication on (device, seq) happens in the same transaction as the insert. A record
 the tables cannot take is kept as it came in `malformed`. A record whose (device, seq) is
-already stored with other content is not a resend: the gate's database was replaced and the
-new one started numbering while the gate's clock was not set (edge.store numbers from the
-clock otherwise), so it is kept in `conflicts`, never dropped as a duplicate.
+already stored with other content is not a resend: the gate's database was replaced by an
+older copy, or by one numbered from 1 like the one before (edge.store now starts a new
+database's numbers apart from any other), so it is kept in `conflicts`, never dropped as a
+duplicate.
 """
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ def check_payload(device: str, site: str, boot: str, seq: int, check_id: int, va
                   wall_iso: str, passage_wall: str) -> Dict[str, Any]:
     """A secondary (manual) temperature check attached to passage `seq`. ``passage_wall``
     (that passage's own wall time) lets the school tell it from another passage under the
-    same seq: a gate whose database was replaced numbers from 1 again."""
+    same seq: a gate whose database was replaced by an older copy goes on from its numbers."""
     return {"v": PAYLOAD_VERSION, "type": "secondary_check", "device": device, "site": site, "boot": boot,
             "seq": seq, "check": check_id, "id": f"{device}:{seq}:check:{check_id}", "wall": wall_iso,
             "value_c": value_c, "source": source, "passage_wall": passage_wall}
