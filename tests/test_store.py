@@ -34,6 +34,34 @@ def test_open_creates_private_wal_db_with_schema(store, tmp_path):
     assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
 
 
+def test_a_database_made_under_umask_000_is_private_with_its_folder_and_leftover_wal(tmp_path):
+    """Outside systemd (a technician's shell with umask 000): the folder, and -wal and -shm
+    files an earlier run left with a looser mode, are made private too."""
+    import shutil
+
+    crashed = sqlite3.connect(tmp_path / "crashed.db", isolation_level=None)
+    crashed.execute("PRAGMA journal_mode=WAL")
+    crashed.execute("CREATE TABLE t (x)")
+    crashed.execute("INSERT INTO t VALUES ('health data')")  # in the WAL, not checkpointed
+    leftover = tmp_path / "old" / "gate.db"
+    leftover.parent.mkdir(mode=0o700)
+    for suffix in ("", "-wal", "-shm"):
+        shutil.copyfile(f"{tmp_path}/crashed.db{suffix}", f"{leftover}{suffix}")
+        os.chmod(f"{leftover}{suffix}", 0o644)
+    crashed.close()
+    umask = os.umask(0)
+    try:
+        stores = [Store(str(path), DeviceSettings(id="g1")).open() for path in (tmp_path / "new" / "gate.db", leftover)]
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(os.stat(tmp_path / "new").st_mode) == 0o700
+    for store in stores:
+        store.record_passage(make_record(0))
+        for suffix in ("", "-wal", "-shm"):
+            assert stat.S_IMODE(os.stat(f"{store.path}{suffix}").st_mode) == 0o600, f"{store.path}{suffix}"
+        store.close()
+
+
 def test_passage_and_outbox_row_in_one_transaction_with_payload(store):
     seqs = [store.record_passage(make_record(i)) for i in range(3)]
     assert seqs == sorted(seqs) and len(set(seqs)) == 3
