@@ -191,3 +191,15 @@ def test_publish_without_a_broker_fails_clearly(tmp_path: Path, roster_file: str
     code, out, err = cli(["roster", "publish", roster_file, "--broker", url, "--key", str(key_file),
                           "--config", config(tmp_path)], capsys)
     assert code == 1 and out == "" and f"{url}: roster not published" in err
+
+
+def test_publish_names_its_site_or_refuses(tmp_path: Path, roster_file: str, capsys: pytest.CaptureFixture) -> None:
+    """Neither --site nor --config: the embedded demo config's site would take the school's
+    roster, retained where no gate of the school looks, with exit 0."""
+    key_file = tmp_path / "roster.key"
+    key_file.write_text("site-secret\n", encoding="utf-8")
+    code, out, err = cli(["roster", "publish", roster_file, "--broker", "mqtt://127.0.0.1:1", "--key",
+                          str(key_file)], capsys)
+    assert code == 2 and out == ""
+    assert err == ("roster publish: say which site the roster is for: --site SITE, or --config with the gates' YAML"
+                   " (device.site); without them it would go to the demo site 'demo-school'\n")

@@ -39,7 +39,7 @@ def register(sub: "argparse._SubParsersAction") -> None:
     pub.add_argument("file", metavar="FILE.csv")
     pub.add_argument("--broker", required=True, metavar="URL", help="mqtt://host:port or mqtts://host:port")
     pub.add_argument("--key", required=True, metavar="FILE", help="file holding the site's roster signing key")
-    pub.add_argument("--site", help="site id (default: device.site of the config)")
+    pub.add_argument("--site", help="site id (default: device.site of --config; one of the two is required)")
     broker_login.add_arguments(pub)
     for q in (imp, show, check, pub):
         q.add_argument("--config", metavar="FILE", help="YAML config (default: the embedded demo config)")
@@ -55,6 +55,13 @@ def run(args: argparse.Namespace) -> int:
             return do_show(config, args.persons, sys.stdout)
         if args.roster_command == "check":
             return do_check(config, args.card, args.at, sys.stdout)
+        if args.site is None and args.config is None:
+            # The embedded demo config's site would take it: a retained roster no gate of the
+            # school subscribes to, and exit 0.
+            print(f"roster publish: say which site the roster is for: --site SITE, or --config with the gates'"
+                  f" YAML (device.site); without them it would go to the demo site"
+                  f" '{config.device.site}'", file=sys.stderr)
+            return 2
         login, error = broker_login.from_arguments(args)
         if login is None:
             print(f"roster publish: {error}", file=sys.stderr)
