@@ -203,3 +203,19 @@ def test_publish_names_its_site_or_refuses(tmp_path: Path, roster_file: str, cap
     assert code == 2 and out == ""
     assert err == ("roster publish: say which site the roster is for: --site SITE, or --config with the gates' YAML"
                    " (device.site); without them it would go to the demo site 'demo-school'\n")
+
+
+def test_show_and_check_decide_from_the_stored_roster_when_the_file_is_gone(tmp_path: Path, roster_file: str,
+                                                                            capsys: pytest.CaptureFixture) -> None:
+    """The example config names /etc/gate-edge/roster.csv; a technician who imported the roster
+    instead gets what the gate decides (from the stored roster), not an error."""
+    missing = tmp_path / "absent.csv"
+    cfg = config(tmp_path, roster_file=str(missing))
+    assert cli(["roster", "import", roster_file, "--config", cfg], capsys)[0] == 0
+    db = str(tmp_path / "data" / "gate.db")
+    for argv in (["show"], ["check", card_id(3), "--at", "2026-03-10T12:00"]):
+        code, out, err = cli(["roster", *argv, "--config", cfg], capsys)
+        assert code in (0, 1) and f"roster version {current_version(db)} from {db}" in out, (argv, err)
+        assert argv[0] == "show" or f"card {card_id(3)}: P00004" in out  # found: the roster is there
+        assert err.startswith(f"roster file not usable ({missing}: cannot read roster") and \
+            err.endswith("): deciding from the stored roster, as the gate does\n")

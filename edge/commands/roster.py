@@ -75,9 +75,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def gate_roster(config: GateConfig) -> Tuple[Roster, str]:
+    """The roster the daemon would decide from (edge.assembly.load_gate_roster): a roster file
+    that cannot be read leaves the stored one, said on stderr."""
     from edge.roster_store import gate_roster as newest
 
-    return newest(config.store.path, config.policy.roster_file, config.device.site)
+    try:
+        return newest(config.store.path, config.policy.roster_file, config.device.site)
+    except (RosterError, OSError) as exc:
+        print(f"roster file not usable ({exc}): deciding from the stored roster, as the gate does", file=sys.stderr)
+        return newest(config.store.path, None, config.device.site)
 
 
 def do_import(config: GateConfig, path: str, out: TextIO = sys.stdout) -> int:
