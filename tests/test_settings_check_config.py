@@ -227,6 +227,20 @@ def test_every_secret_that_cannot_be_read_now_is_a_warning(tmp_path: Path) -> No
     assert "WARNING" not in out and "hash_key from file" in out and "roster key from file" in out
 
 
+def test_an_id_card_reader_without_its_hash_key_is_a_warning(tmp_path: Path) -> None:
+    """Audit 11b: left out, every start makes a random key, so a visitor's identity in the
+    school's records changes at each restart; check-config said nothing."""
+    path = tmp_path / "gate.yaml"
+    path.write_text("thermal: {type: mlx90640_uart, port: /dev/ttyUSB1}\n"
+                    "card: {type: idcard_sam, port: /dev/ttyUSB0}\n", encoding="utf-8")
+    code, out, err = run_check(str(path))
+    assert code == 0, err
+    card = next(line for line in out.splitlines() if line.startswith("  card:"))
+    assert card.endswith(", hash_key WARNING: not set: a random key at each start: a visitor's id_hash (their"
+                         " identity in the school's records) changes at every restart; give the site's key file"
+                         " (hash_key: {file: ...})")
+
+
 def test_a_blackbody_region_outside_the_sensors_frames_is_a_warning(tmp_path: Path) -> None:
     """Found by review 9b: the example's P2 Pro region kept with an MLX90640 (32x24) passed, and
     every passage was FAULT (reference_missing). A warning, not an error: the gate still

@@ -40,8 +40,11 @@ class Options(SerialOptions):
     debounce: float = setting(3.0, min=0.0, max=60.0,
                               doc="Seconds a card must be away before it counts as a new presentation.")
     hash_key: Optional[SecretRef] = setting(
-        None, doc="Key for the keyed hash of ID numbers (id_hash). Without it a random key per "
-                  "start is used, so hashes do not match across restarts.")
+        None, doc="Key for the keyed hash of ID numbers (id_hash), the same on every gate of the site"
+                  " (make one with `openssl rand -hex 32`). Without it a random key per start is used,"
+                  " so hashes do not match across restarts.",
+        unset="a random key at each start: a visitor's id_hash (their identity in the school's records)"
+              " changes at every restart; give the site's key file (hash_key: {file: ...})")
 
 
 def read_secret(ref: SecretRef) -> bytes:

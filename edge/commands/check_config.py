@@ -164,8 +164,15 @@ def _secret_note(ref: SecretRef) -> str:
 
 
 def _driver_secrets(options: object) -> List[str]:
-    """Notes on a driver's secret options (an ID-card reader's hash_key)."""
+    """Notes on a driver's secret options (an ID-card reader's hash_key), and warnings for
+    options left out whose absence costs something (setting(unset=...))."""
     if not dataclasses.is_dataclass(options):
         return []
-    return [f"{f.name} {_secret_note(value)}" for f in dataclasses.fields(options)
-            if isinstance(value := getattr(options, f.name), SecretRef)]
+    notes = []
+    for f in dataclasses.fields(options):
+        value = getattr(options, f.name)
+        if isinstance(value, SecretRef):
+            notes.append(f"{f.name} {_secret_note(value)}")
+        elif value is None and f.metadata.get("unset"):  # (fields not made by setting() have no such key)
+            notes.append(f"{f.name} WARNING: not set: {f.metadata['unset']}")
+    return notes

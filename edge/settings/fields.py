@@ -7,16 +7,17 @@ from typing import Any, Callable, Optional
 
 def setting(default: Any = dataclasses.MISSING, *, doc: str, factory: Any = dataclasses.MISSING,
             min: Optional[float] = None, max: Optional[float] = None, role: Optional[str] = None,
-            check: Optional[Callable[[Any], None]] = None) -> Any:
+            check: Optional[Callable[[Any], None]] = None, unset: Optional[str] = None) -> Any:
     """A dataclass field with documentation and optional numeric bounds.
 
     ``role`` marks a :class:`DriverConfig` field with the driver role it selects from
     (``thermal``, ``card``, ``light``). ``check`` is called with the validated value (not
     with an empty one) and raises ValueError, whose message is reported at that key's line:
     a value the type accepts but the program cannot use (a time zone, a regex) is refused
-    by check-config rather than crashing the daemon later.
+    by check-config rather than crashing the daemon later. ``unset``: what leaving an optional
+    setting out costs, shown by check-config as a warning when it is left out.
     """
-    meta = {"doc": doc, "min": min, "max": max, "role": role, "check": check}
+    meta = {"doc": doc, "min": min, "max": max, "role": role, "check": check, "unset": unset}
     if factory is not dataclasses.MISSING:
         return dataclasses.field(default_factory=factory, metadata=meta)
     return dataclasses.field(default=default, metadata=meta)
