@@ -46,3 +46,5 @@ def test_bad_input_is_exit_2(tmp_path, capsys) -> None:
     assert run("--state", "pass", "--out", str(tmp_path / "x.png"), "--size", "tiny") == 2
     assert "WIDTHxHEIGHT" in capsys.readouterr().err
     assert run("--state", "pass", "--out", str(tmp_path / "nodir" / "x.png")) == 1
+    assert run("--state", "pass", "--out", str(tmp_path / "x")) == 1  # (no extension: OpenCV raised)
+    assert capsys.readouterr().err.count("is the extension .png and the folder there?") == 2

@@ -52,7 +52,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     renderer = renderer_from_settings(display, size=args.size)
     image = renderer.render(canned_view(args.state, frame))
-    if not cv2.imwrite(args.out, image):
+    try:
+        written = cv2.imwrite(args.out, image)
+    except cv2.error:  # OpenCV raises, not returns False, for a name with no image extension
+        written = False
+    if not written:
         print(f"screenshot: cannot write {args.out} (is the extension .png and the folder there?)", file=sys.stderr)
         return 1
     log.info("wrote %s (%s, %dx%d)", args.out, args.state, image.shape[1], image.shape[0])
