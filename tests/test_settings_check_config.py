@@ -135,6 +135,10 @@ def test_reference_lists_every_section_and_driver() -> None:
     assert "| `lamps` | list of text | `[red, buzzer]` |" in fever and "| `seconds` | number | `0` |" in fever
     deny = text.split("### `signals.deny`")[1].split("###")[0]
     assert "| `lamps` | list of text | `[yellow, red]` |" in deny and "| `seconds` | number | `3` |" in deny
+    # The developers' design notes the docstrings cite are not on the gate (audit 11b).
+    assert "DESIGN.md" not in text
+    assert "\nChinese resident ID card reader with a SAM module (115200).\n" in text
+    assert "\nWho may pass this gate.\n" in text
 
 
 def test_reference_option_prints_it(capsys: pytest.CaptureFixture) -> None:

@@ -6,6 +6,7 @@ type, default, bound and doc, and the options of every registered driver.
 from __future__ import annotations
 
 import dataclasses
+import re
 import sys
 import typing
 from typing import Any, List, Literal, Union
@@ -119,9 +120,16 @@ def render_table(cls: type, path: str, level: int, skip: typing.Tuple[str, ...] 
     return out
 
 
+# Docstrings cite the developers' design notes, which are not shipped with the gate:
+# "(..., DESIGN.md section 3)" keeps its parenthesis, "(DESIGN.md section 1)" goes.
+_CITED_LAST = re.compile(r", DESIGN\.md (?:section )?\d+\)")
+_CITED_ALONE = re.compile(r" \(DESIGN\.md (?:section )?\d+\)")
+
+
 def _doc(obj: Any) -> str:
     text = (obj.__doc__ or "").strip()
-    return " ".join(text.split("\n\n")[0].split())
+    first = " ".join(text.split("\n\n")[0].split())
+    return _CITED_ALONE.sub("", _CITED_LAST.sub(")", first))
 
 
 def render_drivers(role: str, key: str) -> List[str]:
