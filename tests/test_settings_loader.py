@@ -239,6 +239,20 @@ def test_only_the_fever_light_may_wait_for_an_acknowledgement() -> None:
     assert load_config_text("signals:\n  fever:\n    seconds: 0\n" + SENSOR, "gate.yaml").signals.fever.seconds == 0
 
 
+def test_a_light_pattern_that_makes_a_fever_or_a_fault_look_like_a_pass_is_refused() -> None:
+    """Audit 11b: `fever: {lamps: [green]}` and `fault: {lamps: []}` were accepted."""
+    assert errors("signals:\n  fever:\n    lamps: [green]\n  fault:\n    lamps: []\n") == [
+        "gate.yaml:3: signals.fever.lamps: green means go to the guard: only pass may light it",
+        "gate.yaml:3: signals.fever.lamps: a fever must light red",
+        "gate.yaml:5: signals.fault.lamps: a device fault must light a lamp: the guard screens by hand while it lasts"]
+    assert errors("signals:\n  pass:\n    lamps: [green, red]\n  deny:\n    lamps: [green]\n") == [
+        "gate.yaml:3: signals.pass.lamps: red means stop to the guard: a pass may not light it",
+        "gate.yaml:5: signals.deny.lamps: green means go to the guard: only pass may light it"]
+    lit = load_config_text("signals:\n  fever:\n    lamps: [red]\n  fault:\n    lamps: [red, yellow]\n" + SENSOR,
+                           "gate.yaml").signals  # other choices stay the school's
+    assert (lit.fever.lamps, lit.fault.lamps) == (["red"], ["red", "yellow"])
+
+
 def test_a_partial_signal_section_keeps_the_rest_of_that_verdicts_own_default() -> None:
     """`fever: {buzzer_seconds: 5}` once took the class defaults for the rest: no lamps,
     2 s. The fever light showed nothing."""

@@ -46,3 +46,15 @@ class SignalSettings:
         if endless:
             raise FieldError([(f"{endless[0]}.seconds", "0 means until acknowledged, but only a fever is "
                                                         f"acknowledged: give {endless[0]} a duration in seconds")])
+        # A guard reads the light at a glance: a fever or a fault must never look like a pass.
+        wrong = [(f"{name}.lamps", "green means go to the guard: only pass may light it")
+                 for name, pattern in (("fever", self.fever), ("retry", self.retry), ("deny", self.deny),
+                                       ("fault", self.fault)) if "green" in pattern.lamps]
+        if "red" not in self.fever.lamps:
+            wrong.append(("fever.lamps", "a fever must light red"))
+        if "red" in self.pass_.lamps:
+            wrong.append(("pass.lamps", "red means stop to the guard: a pass may not light it"))
+        if not self.fault.lamps:
+            wrong.append(("fault.lamps", "a device fault must light a lamp: the guard screens by hand while it lasts"))
+        if wrong:
+            raise FieldError(wrong)
