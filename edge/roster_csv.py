@@ -94,11 +94,16 @@ def parse_text(text: str, site: str = "", version: int = 0) -> Dict[str, Any]:
     """CSV text -> snapshot dict; raises RosterError listing every problem with its row."""
     # strict: a quote left open to the end of the file is an error, not one long last field.
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: List[Tuple[int, List[str]]] = []
     try:
         names, errors = _header(next(reader, None))
-        rows = [(reader.line_num, values) for values in reader]
+        for values in reader:
+            rows.append((reader.line_num, values))
     except csv.Error as exc:
-        raise RosterError(f"line {reader.line_num}: {exc} (a stray double quote?)") from None
+        # The reader fails where it gave up (the end of the file for a quote never closed): the
+        # record, and so the quote, began on the line after the last good one.
+        began = (rows[-1][0] if rows else 1) + 1
+        raise RosterError(f"line {began}: {exc} in the row that begins there (a stray double quote?)") from None
     if errors:
         raise RosterError("\n".join(errors))
     persons: List[Dict[str, Any]] = []

@@ -120,3 +120,13 @@ def test_missing_file_is_a_roster_error(tmp_path: Path) -> None:
 def test_a_stray_quote_is_an_error_not_people_missing(rows: str, message: str) -> None:
     with pytest.raises(RosterError, match=message):
         parse_text("person_id,name,group,card\n" + rows + "P5,Sun Qi,7B,C005\n", site="s1", version=1)
+
+
+@pytest.mark.parametrize("head", ["", "P0,Zhou Ba,7A,C000\n"])
+def test_a_quote_left_open_is_reported_at_the_line_it_opened_on(head: str) -> None:
+    """Audit 11b: it was reported at the file's last line, where the reader gave up."""
+    line = 3 if head else 2
+    with pytest.raises(RosterError) as err:
+        parse_text("person_id,name,group,card\n" + head + 'P1,"Zhang San,7A,C001\nP2,Li Si,7A,C002\n', site="s1")
+    assert str(err.value) == (f"line {line}: unexpected end of data in the row that begins there"
+                              " (a stray double quote?)")
