@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -89,8 +90,27 @@ def read_database(path: str, timezone: str, now: Optional[float] = None) -> Dict
     }
 
 
+def _process_gone(pid: object) -> bool:
+    """True only when no process has this id: a kill -9 or a crash leaves a fresh-looking state
+    file for up to 3 heartbeats. A process of another user (EPERM) or a reused id counts as
+    alive, so on the gate itself (the daemon's PID namespace, where a technician runs status)
+    this never calls a running daemon dead; the heartbeat age still decides then."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # PermissionError: it exists, under another user
+        return False
+    return False
+
+
 def read_state(db_path: str, now: Optional[float] = None) -> Dict[str, Any]:
-    """The daemon's last state file, with its age and whether the daemon looks alive."""
+    """The daemon's last state file, with its age and whether the daemon looks alive.
+
+    ``live`` is False when the daemon is not running (stopped, or gone without saying so):
+    its health is then what it was when it stopped, and ``as_of`` says when that was."""
     body, problem = None, "never ran (no state file)"
     for path in state_candidates(db_path):
         try:
@@ -104,12 +124,16 @@ def read_state(db_path: str, now: Optional[float] = None) -> Dict[str, Any]:
             body = found  # (another gate's file in the runtime directory is skipped)
             break
     if body is None:
-        return {"daemon": problem}
+        return {"daemon": problem, "live": False}
     age = max(0.0, (time.time() if now is None else now) - float(body.get("ts", 0)))
+    as_of: Optional[str] = f"last reported {age:.0f} s ago"
     if body.get("stopped"):
-        daemon = f"stopped {age:.0f} s ago"
+        daemon, as_of = f"stopped {age:.0f} s ago", "at stop"
     elif age > 3 * STATE_EVERY_S:
         daemon = f"not running? state file is {age:.0f} s old"
+    elif _process_gone(body.get("pid")):
+        daemon = f"not running: process {body['pid']} is gone (state file {age:.0f} s old)"
     else:
-        daemon = "running"
-    return {"daemon": daemon, "age_s": round(age, 1), "health": body.get("health", {})}
+        daemon, as_of = "running", None
+    return {"daemon": daemon, "age_s": round(age, 1), "health": body.get("health", {}), "live": as_of is None,
+            "as_of": as_of}

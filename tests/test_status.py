@@ -139,6 +139,9 @@ def test_daemon_state_shows_in_status(tmp_path):
     assert "sync         offline" in running.stdout
     after = _status(config)
     assert "daemon: stopped" in after.stdout
+    # What the daemon saw when it stopped, not the state now: no device is being watched.
+    assert "devices      at stop: card ok, light ok, thermal ok" in after.stdout, after.stdout
+    assert "sync         at stop: offline" in after.stdout
 
 
 def test_full_disk_triggers_a_squeeze_run_at_once(tmp_path):
@@ -197,3 +200,77 @@ def test_status_shows_a_store_fault_and_the_passages_let_go_while_it_lasted(tmp_
     Housekeeping(Retention(db, 30, 1 << 30), 3600, threading.Event(), lambda: health, db).write_state()
     assert not any("STORE LOSS" in line for line in status_command.render("s1", "g1", read_database(db, "UTC"),
                                                                            read_state(db)))
+
+
+def _offline_config(tmp_path: Path) -> Path:
+    """The demo config without its mqtt: section: an offline-only gate."""
+    text = demo_config(tmp_path).read_text()
+    path = tmp_path / "offline.yaml"
+    path.write_text(text[:text.index("\nmqtt:")] + "\n")
+    return path
+
+
+def test_an_offline_only_gate_does_not_say_its_records_reached_the_school(tmp_path):
+    config = _offline_config(tmp_path)
+    db = tmp_path / "gate.db"
+    Store(str(db), DeviceSettings(id="gate-demo-1", site="demo-school")).open().close()
+    Housekeeping(Retention(str(db), 30, 1 << 30, sends=False), 3600, threading.Event(),
+                 lambda: {"devices": {"thermal": "ok"}, "sync": "disabled"}, str(db)).write_state()
+    done = _status(config)
+    assert done.returncode == 0, done.stderr
+    assert "reached the school" not in done.stdout, done.stdout
+    assert "backlog      none: offline-only gate (no mqtt: section), records stay on this gate\n" in done.stdout
+    assert "sync         disabled" in done.stdout
+    store = Store(str(db), DeviceSettings(id="gate-demo-1", site="demo-school")).open()
+    store.record_passage(make_record(0))
+    store.record_passage(make_record(1, Verdict.FEVER))
+    store.close()
+    out = _status(config).stdout
+    # Queued rows would go if a broker were configured; nothing is "unsent" and ageing now.
+    assert "records stay on this gate; 2 queued, sent only if an mqtt: section is added" in out, out
+    assert "unsent" not in out
+
+
+def _stale_health_lines(tmp_path: Path, stopped: bool, now: "float | None" = None, pid: "int | None" = None):
+    db = str(tmp_path / "gate.db")
+    Store(db, DeviceSettings(id="g1")).open().close()
+    health = {"devices": {"card": "ok", "light": "ok", "thermal": "ok"}, "sync": "online",
+              "roster_version": 1764400000, "store_fault": "disk full: database or disk is full",
+              "retention": {"runs": 1, "vacuums": 1}}
+    Housekeeping(Retention(db, 30, 1 << 30), 3600, threading.Event(), lambda: health, db).write_state(stopped)
+    if pid is not None:  # the file a daemon killed with -9 leaves behind: fresh, not stopped
+        path = state_path(db)
+        path.write_text(json.dumps({**json.loads(path.read_text()), "pid": pid}))
+    state = read_state(db, now=now)
+    return state, status_command.render("s1", "g1", read_database(db, "UTC"), state)
+
+
+def test_a_stopped_daemons_devices_and_sync_are_labelled_as_at_stop(tmp_path):
+    state, lines = _stale_health_lines(tmp_path, stopped=True, now=time.time() + 90)
+    assert state["daemon"] == "stopped 90 s ago" and not state["live"]
+    assert "devices      at stop: card ok, light ok, thermal ok" in lines
+    assert "sync         at stop: online" in lines
+    assert "roster       stored version none; the gate decided from version 1764400000 (at stop)" in lines
+    assert "STORE FAULT  at stop: disk full: database or disk is full (passages were waiting in memory)" in lines
+    assert any(line.startswith("retention    at stop: 0 purged") for line in lines)
+
+
+def test_a_daemon_gone_without_a_stopped_state_is_not_shown_as_live(tmp_path):
+    # Silent for more than 3 heartbeats (hung, or killed long ago): the last report, with its age.
+    state, lines = _stale_health_lines(tmp_path, stopped=False, now=time.time() + 300)
+    assert state["daemon"].startswith("not running?") and not state["live"]
+    assert "devices      last reported 300 s ago: card ok, light ok, thermal ok" in lines
+    assert "sync         last reported 300 s ago: online" in lines
+    # Killed a moment ago: the file is fresh, but its process is gone.
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    state, lines = _stale_health_lines(tmp_path, stopped=False, pid=gone.pid)
+    assert state["daemon"].startswith(f"not running: process {gone.pid} is gone"), state["daemon"]
+    assert any(line.startswith("sync         last reported ") and line.endswith(" ago: online") for line in lines)
+
+
+def test_a_running_daemons_lines_carry_no_label(tmp_path):
+    state, lines = _stale_health_lines(tmp_path, stopped=False)
+    assert state["daemon"] == "running" and state["live"]
+    assert "devices      card ok, light ok, thermal ok" in lines and "sync         online" in lines
+    assert "roster       stored version none; the gate decides from version 1764400000" in lines
