@@ -40,6 +40,15 @@ def test_acceptance_typo_exits_2_via_the_function(tmp_path: Path) -> None:
     assert err == f"{bad}:1: thermal.typ: unknown key; did you mean 'type'?\n"
 
 
+def test_a_time_zone_offset_exits_2_with_asia_shanghai_not_utc(tmp_path: Path) -> None:
+    bad = tmp_path / "gate.yaml"
+    bad.write_text("device:\n  timezone: UTC+8\nthermal: {type: sim}\n", encoding="utf-8")
+    code, out, err = run_check(str(bad))
+    assert (code, out) == (2, "")
+    assert err == (f"{bad}:2: device.timezone: unknown time zone 'UTC+8'; did you mean 'Asia/Shanghai'? "
+                   "(an offset is not a time zone: China's IANA name is Asia/Shanghai, UTC+8)\n")
+
+
 def test_several_errors_one_line_each(tmp_path: Path) -> None:
     bad = tmp_path / "gate.yaml"
     bad.write_text("device: {direction: sideways}\nmqtt:\n  password: plain\n  port: 99999\nthermal: {type: sim}\n",

@@ -309,6 +309,35 @@ def test_values_the_daemon_would_stop_on_are_config_errors() -> None:
         "gate.yaml:2: display.thermal_max_c: must be above thermal_min_c (45), got 40"]
 
 
+def test_a_time_zone_written_as_an_offset_or_a_chinese_name_is_pointed_at_asia_shanghai() -> None:
+    # 'UTC' (one letter from 'UTC+8', and from 'CST' as 'UCT') would move the day change to 08:00.
+    assert errors("device:\n  timezone: UTC+8\n") == [
+        "gate.yaml:2: device.timezone: unknown time zone 'UTC+8'; did you mean 'Asia/Shanghai'? "
+        "(an offset is not a time zone: China's IANA name is Asia/Shanghai, UTC+8)"]
+    assert errors("device:\n  timezone: CST\n") == [
+        "gate.yaml:2: device.timezone: unknown time zone 'CST'; did you mean 'Asia/Shanghai'? "
+        "(the IANA name of China's time, UTC+8; 'CST' also stands for US Central time, America/Chicago)"]
+    for zone in ("UTC+8", "GMT+8", "+08:00", "UTC+08:00", "utc +8", "+0800", "CST", "CST-8", "Beijing",
+                 "Asia/Beijing", "China", "Bejing", "北京时间"):
+        (line,) = errors(f"device: {{timezone: '{zone}'}}\n")
+        assert line.startswith(f"gate.yaml:1: device.timezone: unknown time zone '{zone}'; "
+                               "did you mean 'Asia/Shanghai'?"), line
+    for zone in ("UTC+9", "GMT-5", "+05:30", "UTC8"):  # another offset: what to write instead, no guess
+        (line,) = errors(f"device: {{timezone: '{zone}'}}\n")
+        assert line == (f"gate.yaml:1: device.timezone: unknown time zone '{zone}'; an offset is not a time zone: "
+                        "expected the IANA name of the school's place, e.g. Asia/Shanghai for UTC+8"), line
+    # Nothing that is only an offset is guessed for what is not one ('PST' once got 'MST').
+    for zone in ("UTC+8", "GMT+8", "CST", "UTC+9", "PST", "UTX", "Z", "/etc/localtime"):
+        (line,) = errors(f"device: {{timezone: '{zone}'}}\n")
+        assert not any(f"'{z}'" in line.split("did you mean")[-1] for z in ("UTC", "UCT", "GMT", "GMT+0", "MST",
+                                                                              "NZ", "localtime")), line
+    # A zero offset is UTC, and typos of place names still get their edit-distance answer.
+    assert errors("device: {timezone: 'UTC+0'}\n")[0].endswith("did you mean 'UTC'? "
+                                                               "(expected an IANA name such as Asia/Shanghai)")
+    assert "did you mean 'Asia/Chongqing'?" in errors("device: {timezone: Asia/Chongqin}\n")[0]
+    assert "did you mean 'Europe/Berlin'?" in errors("device: {timezone: Europe/Berln}\n")[0]
+
+
 def test_values_the_daemon_accepts_still_load() -> None:
     config = load_config_text("device: {timezone: UTC, direction: exit}\npolicy: {mode: exit}\n"
                               "display: {size: 800x480, thermal_min_c: 25, thermal_max_c: 38}\n" + SENSOR, "g.yaml")

@@ -10,7 +10,7 @@ from typing import Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from edge.screen.layout import parse_size
-from edge.settings.suggest import did_you_mean
+from edge.settings.zone_hint import zone_hint
 
 
 def timezone_name(name: str) -> None:
@@ -18,8 +18,7 @@ def timezone_name(name: str) -> None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory such as 'Asia'
-        hint = did_you_mean(name, available_timezones())
-        raise ValueError(f"unknown time zone '{name}'{hint} (expected an IANA name such as Asia/Shanghai)") from None
+        raise ValueError(f"unknown time zone '{name}'{zone_hint(name, available_timezones())}") from None
 
 
 def window_size(text: str) -> None:

@@ -1,4 +1,5 @@
-"""The "did you mean" of every config error: a key, a driver, a choice, a time zone."""
+"""The "did you mean" of every config error: a key, a driver, a choice (a time zone
+first goes through edge.settings.zone_hint: a near name there may be a far offset)."""
 from __future__ import annotations
 
 import difflib
