@@ -59,14 +59,14 @@ def load_gate_roster(config: GateConfig, current: Optional[Roster] = None) -> Op
 
 def build_lane(config: GateConfig, accuracy: AccuracyClass, clock: Clock, roster: Optional[Roster],
                has_card_reader: bool, sensor_started: Optional[float], warmup_minutes: float,
-               has_light: bool = False, sensor: Optional[Dict[str, Any]] = None) -> Lane:
-    """``sensor_started`` None: the sensor is known to be warm (a recording). ``has_light``:
-    the light's state is one of the lane's devices (the daemon passes it on). ``sensor``:
-    its reading settings, recorded with every measurement."""
+               has_light: bool = False, sensor: Optional[Dict[str, Any]] = None, has_screen: bool = False) -> Lane:
+    """``sensor_started`` None: the sensor is known to be warm (a recording). ``has_light``,
+    ``has_screen``: the light's and the guard screen's states are lane devices (the daemon
+    passes them on). ``sensor``: its reading settings, recorded with every measurement."""
     analyzer = FrameAnalyzer(config.screening, accuracy)
     screener = Screener(config.screening, accuracy, sensor_started=sensor_started,
                         sensor_warmup_minutes=warmup_minutes, sensor=sensor)
     policy = Policy(config.policy, config.device)
     lane = Lane(config.lane, analyzer, screener, policy, roster, clock, has_card_reader,
-                local_time_in(config.device.timezone), has_light)
+                local_time_in(config.device.timezone), has_light, has_screen)
     return lane

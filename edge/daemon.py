@@ -8,7 +8,7 @@ import threading
 import time
 from typing import List, Optional, Tuple
 
-from drivers.base import BuildContext, CardReader, Light, ThermalSource
+from drivers.base import BuildContext, CardReader, DeviceState, Light, ThermalSource
 from drivers.registry import build
 from edge.assembly import build_lane, load_gate_roster
 from edge.clock import SystemClock, kernel_clock_synchronized, local_time_in
@@ -86,7 +86,7 @@ class Daemon:
                                    lambda: self._roster_to_lane(events, lane), self.stop_event)
         lane = build_lane(cfg, thermal.accuracy, SystemClock(), load_gate_roster(cfg), card is not None,
                           sensor_started=time.monotonic(), warmup_minutes=thermal.warmup_minutes, has_light=True,
-                          sensor=thermal.reading_settings())
+                          sensor=thermal.reading_settings(), has_screen=not self.headless)
         self.live.devices = dict(lane.devices)  # the status bar shows them from the first frame
         light.open()
         signals = SignalController(cfg.signals, light)
@@ -131,9 +131,11 @@ class Daemon:
             threading.Timer(self.run_for, self.stop_event.set).start()
         try:
             on_action = _GuardActions(events, writer).handle
-            if self.headless or not run_screen(cfg.display, self.live, on_action, self.stop_event, status.screen_extras,
-                                               local_time):
+            if self.headless:
                 self.stop_event.wait()
+            else:  # until stopped, also while no window can open yet (it tries again meanwhile)
+                run_screen(cfg.display, self.live, on_action, self.stop_event, status.screen_extras, local_time,
+                           on_state=lambda state, detail: _screen_to_lane(events, state, detail))
         finally:
             notifier.stopping()
             self.stop_event.set()
@@ -174,6 +176,16 @@ class Daemon:
             "roster_version": lane.roster.version if lane.roster is not None else None,
             "screening_warnings": list(lane.screener.warnings),
         }
+
+
+def _screen_to_lane(events: "queue.Queue[object]", state: DeviceState, detail: str) -> bool:
+    """The screen's state, from the screen (main) thread, which must not wait on the lane:
+    False when the queue is full (the screen tells it again at its next try or frame)."""
+    try:
+        events.put_nowait(DeviceStatus(time.monotonic(), "screen", state, detail))
+    except queue.Full:
+        return False
+    return True
 
 
 def _live_counts(today: dict) -> dict:

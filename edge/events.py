@@ -11,7 +11,7 @@ from drivers.base import DeviceState
 @dataclasses.dataclass(frozen=True)
 class DeviceStatus:
     t: float
-    role: str  # "thermal", "card" or "light"
+    role: str  # "thermal", "card", "light" or "screen"
     state: DeviceState
     detail: str = ""
 

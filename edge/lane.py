@@ -51,7 +51,7 @@ class LaneListener(Protocol):
 class Lane:
     def __init__(self, settings: LaneSettings, analyzer: Any, screener: Any, policy: Any, roster: Any,
                  clock: Clock, has_card_reader: bool, local_time: Callable[[float], Any],
-                 has_light: bool = False) -> None:
+                 has_light: bool = False, has_screen: bool = False) -> None:
         self.settings, self.analyzer, self.screener, self.policy, self.roster = \
             settings, analyzer, screener, policy, roster
         self.roster_loaded = roster is not None and len(roster) > 0
@@ -59,11 +59,9 @@ class Lane:
         self.local_time = local_time  # wall seconds -> aware datetime in the device time zone
         self.has_card_reader = has_card_reader
         self.pairer = Pairer(settings.pair_window_s, need_card=has_card_reader and settings.require_card)
-        self.devices: Dict[str, DeviceState] = {"thermal": DeviceState.OK}
-        if has_card_reader:
-            self.devices["card"] = DeviceState.OK
-        if has_light:
-            self.devices["light"] = DeviceState.OK  # shown to the guard; decisions do not wait on it
+        # The light and the screen are the guard's: listed (health, status), no decision waits on them.
+        wanted = {"thermal": True, "card": has_card_reader, "light": has_light, "screen": has_screen}
+        self.devices: Dict[str, DeviceState] = {role: DeviceState.OK for role, on in wanted.items() if on}
         self.presence: Optional[Presence] = None
         self.listeners: List[LaneListener] = []
         self.counters: Dict[str, int] = {"frames": 0, "passages": 0, "blips": 0, "thermal_silences": 0,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -57,3 +58,23 @@ def test_validate_config_flag(tmp_path):
     assert proc.returncode == 2
     assert f"{bad}:2: thermal.typ" in proc.stderr and "did you mean 'type'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_screen_that_cannot_open_shows_as_down_in_status_and_the_gate_runs_on(tmp_path):
+    """Review: with no display at start the screen was given up for good, and status listed
+    only thermal, card and light. No DISPLAY here: refused before any probe (no X needed)."""
+    config = demo_config(tmp_path)
+    env = {**os.environ, "DISPLAY": "", "WAYLAND_DISPLAY": "", "RUNTIME_DIRECTORY": ""}
+
+    def run_then_status(*flags: str) -> str:
+        proc = subprocess.run([sys.executable, "-m", "edge", "run", "--config", str(config), "--for", "3", *flags],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env)
+        assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+        assert proc.stderr.count("cannot open the screen window") == (0 if flags else 1), proc.stderr
+        status = subprocess.run([sys.executable, "-m", "edge", "status", "--config", str(config)], cwd=tmp_path,
+                                capture_output=True, text=True, timeout=60, env=env)
+        assert status.returncode == 0, status.stderr
+        return next(line for line in status.stdout.splitlines() if line.startswith("devices"))
+
+    assert "screen down" in run_then_status()
+    assert "screen" not in run_then_status("--headless")  # no screen wanted: none missing

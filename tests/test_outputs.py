@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from sync_producer import make_record
 
+from drivers.base import DeviceState
 from edge.outputs import LaneOutputs, LiveState
 from edge.record import shown_c
 from edge.screen.canned import canned_view
@@ -185,12 +186,13 @@ class _Signals:
 
     def __init__(self) -> None:
         self.shown: list = []
+        self.faults: list = []
 
     def show(self, verdict: Verdict) -> None:
         self.shown.append(verdict)
 
     def set_fault(self, fault: bool) -> None:
-        pass
+        self.faults.append(fault)
 
     def acknowledge(self) -> None:
         self.shown.append("ack")
@@ -326,3 +328,13 @@ def test_a_denial_is_kept_behind_a_fever_by_when_it_was_shown_not_by_its_tap() -
     outputs.on_frame(dataclasses.replace(still, t=13.5), None)  # type: ignore[arg-type]
     outputs.on_passage(dataclasses.replace(make_record(12, Verdict.FEVER), t=13.5), None)
     assert live.behind == ()
+
+
+def test_a_screen_that_is_down_is_listed_but_puts_no_fault_on_the_light() -> None:
+    """Every verdict still reaches the light: the fault pattern would send the guard to
+    screen everyone by hand for a gate that screens. A sensor down still does."""
+    live, signals = LiveState(), _Signals()
+    outputs = LaneOutputs(None, signals, live)  # type: ignore[arg-type]
+    outputs.on_devices({"thermal": DeviceState.OK, "light": DeviceState.OK, "screen": DeviceState.DOWN})
+    outputs.on_devices({"thermal": DeviceState.DOWN, "light": DeviceState.OK, "screen": DeviceState.DOWN})
+    assert signals.faults == [False, True] and live.devices["screen"] is DeviceState.DOWN

@@ -148,15 +148,18 @@ def test_person_fields_are_name_and_group_only() -> None:
     assert person_fields(None) == (None, None)
 
 
-def test_run_screen_without_a_display_returns_false(monkeypatch) -> None:
-    import threading
+def test_a_passage_published_while_no_window_was_open_is_not_shown_later_as_the_current_one() -> None:
+    _a, _pad, clock, builder, live = setup()
+    live.passage = record(99.0, Verdict.PASS), None
+    builder.track(live)  # edge.screen.app, while the window cannot open yet
+    clock.now += 6.0  # past the hold time: then the window opens
+    assert builder.build(live).verdict is None
 
-    from edge.screen.app import run_screen
-    from edge.settings.display import DisplaySettings
 
-    monkeypatch.delenv("DISPLAY", raising=False)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    assert run_screen(DisplaySettings(size="800x480"), LiveState(), lambda a, r: None, threading.Event()) is False
+def test_the_status_bar_does_not_list_the_screen_itself() -> None:
+    _a, _pad, _clock, builder, live = setup()
+    live.devices = {"thermal": DeviceState.OK, "screen": DeviceState.OK}
+    assert builder.build(live).status.devices == {"thermal": "ok"}
 
 
 def _waiting(live: LiveState, t: float, body_c: float = 38.7) -> None:

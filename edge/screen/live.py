@@ -42,14 +42,20 @@ class ViewBuilder:
         """The passage on screen (the keypad's readings and acks refer to it)."""
         return self._shown[0] if self._shown is not None else None
 
+    def track(self, live: "LiveState") -> float:
+        """Note the latest passage's arrival (its hold time counts from now), with no view
+        built: edge.screen.app calls it while no window is open yet. Returns now."""
+        record, now = live.record, self.clock()
+        if record is not self._latest:
+            self._latest, self._since = record, now
+        return now
+
     def build(self, live: "LiveState", sync: str = "disabled", backlog: int = 0, warmup_min: Optional[float] = None,
               flags: Sequence[str] = ()) -> ScreenView:
         """A view of ``live`` (read attribute by attribute: the lane swaps them whole)."""
         passage, fevers, waiting = live.passage, live.fevers, live.waiting_fever
         record, person = passage if passage is not None else (None, None)
-        now = self.clock()
-        if record is not self._latest:
-            self._latest, self._since = record, now
+        now = self.track(live)
         # An unacknowledged fever outranks the people who walked through after it: the
         # guard must still send that person to the isolation room (the oldest first).
         if fevers:
@@ -80,7 +86,8 @@ class ViewBuilder:
             ambient = analysis.ambient_c
         status = StatusBar(
             clock=self.wall_clock(), sync=sync, backlog=int(backlog),
-            devices={role: state.value for role, state in dict(live.devices).items()},
+            # Not the screen itself: whoever reads this bar sees that it is up.
+            devices={role: state.value for role, state in dict(live.devices).items() if role != "screen"},
             warmup_min=warmup_min, ambient_c=ambient, passages=int(live.counts.get("passages", 0)),
             fevers=int(live.counts.get("fever", 0)), denials=int(live.counts.get("deny", 0)), flags=tuple(flags))
         if shown is None and waiting is not None:

@@ -2,8 +2,9 @@
 
 Run it on the main thread (Qt and GTK want their windows there); everything it reads
 comes from ``view_source``, a cheap function over the lane's live state. A window that
-cannot open (no display) is logged once and the daemon goes on headless: the light,
-records and sync do not depend on the screen.
+cannot open (no display yet: the X server starts after the service at boot) is logged
+once per cause; edge.screen.app tries it again meanwhile, and the light,
+records and sync go on without it.
 """
 from __future__ import annotations
 
@@ -32,12 +33,16 @@ _PROBE = "import cv2; cv2.namedWindow('probe', cv2.WINDOW_NORMAL); cv2.waitKey(1
 
 Show = Callable[[np.ndarray], None]
 WaitKey = Callable[[int], int]
+#: Creates the window: None once it is open, else why it cannot open.
+Opener = Callable[[], Optional[str]]
 
 
 class ScreenWindow:
     def __init__(self, renderer: Renderer, view_source: Callable[[], ScreenView], keypad: Keypad,
                  fps: float = 25.0, fullscreen: bool = True, show: Optional[Show] = None,
-                 wait_key: Optional[WaitKey] = None) -> None:
+                 wait_key: Optional[WaitKey] = None, opener: Optional[Opener] = None) -> None:
+        """``show``: draw frames there instead of a window (tests); ``opener``:
+        how the window is made (default: an OpenCV window on this process's display)."""
         if fps <= 0:
             raise ValueError("fps must be positive")
         self.renderer = renderer
@@ -47,18 +52,34 @@ class ScreenWindow:
         self.fullscreen = fullscreen
         self._show = show
         self._wait_key = wait_key or cv2.waitKey
+        self._opener: Opener = opener or ((lambda: None) if show is not None else self._open_cv2)
         self.frames = 0
         self.render_errors = 0
-        self._window_open = False
+        self.is_open = False
+        #: Why the last open() failed (None: it did not). Logged only when it changes: the
+        #: daemon tries every few seconds, possibly for hours (a gate with no monitor yet).
+        self.problem: Optional[str] = None
+        self._window_open = False  # an OpenCV window exists (close() destroys it)
 
     def open(self) -> bool:
-        """Create the window; False (logged) when there is no display to show it on."""
-        if self._show is not None:
+        """Create the window; False when there is no display to show it on (see ``problem``)."""
+        if self.is_open:
             return True
+        problem = self._opener()
+        if problem is not None:
+            if problem != self.problem:
+                log.error("cannot open the screen window (%s): running without a screen, trying again", problem)
+            self.problem = problem
+            return False
+        if self.problem is not None:
+            log.info("screen window open (it could not open before: %s)", self.problem)
+        self.problem, self.is_open = None, True
+        return True
+
+    def _open_cv2(self) -> Optional[str]:
         problem = display_problem()
         if problem:
-            log.error("cannot open the screen window (%s): running without a screen", problem)
-            return False
+            return problem
         try:
             cv2.namedWindow(TITLE, cv2.WINDOW_NORMAL)
             w, h = self.renderer.layout.width, self.renderer.layout.height
@@ -66,13 +87,13 @@ class ScreenWindow:
             if self.fullscreen:
                 cv2.setWindowProperty(TITLE, cv2.WND_PROP_FULLSCREEN, cv2.WINDOW_FULLSCREEN)
         except cv2.error as exc:
-            log.error("cannot open the screen window (%s): running without a screen", str(exc).strip()[:200])
-            return False
+            return str(exc).strip()[:200]
         self._show = lambda image: cv2.imshow(TITLE, image)
         self._window_open = True
-        return True
+        return None
 
     def close(self) -> None:
+        self.is_open = False
         if not self._window_open:
             return
         self._window_open = False

@@ -1,0 +1,127 @@
+"""A screen window that cannot open (no X server yet: the service starts before the desktop
+at boot) is tried again until it opens, and its state reaches the daemon."""
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from typing import Any, List, Optional, Tuple
+
+import pytest
+
+from drivers.base import DeviceState
+from edge.outputs import LiveState
+from edge.record import PassageRecord
+from edge.roster import Person
+from edge.screen.app import run_screen
+from edge.screen.keypad import GuardAction
+from edge.screen.view import ScreenView
+from edge.screen.window import ScreenWindow
+from edge.settings.display import DisplaySettings
+from edge.verdict import Verdict
+
+ENTER, NO_KEY = 13, -1
+
+
+def fever(t: float = 50.0) -> PassageRecord:
+    return PassageRecord(t=t, wall=1_700_000_000.0 + t, clock_ok=True, verdict=Verdict.FEVER, reasons=("fever",),
+                         card="0006762840", card_reader="rdm6300", person_id="S20230417", skin_c=37.4, body_c=38.6,
+                         measurement={}, policy={})
+
+
+class StopAfter(threading.Event):
+    """A stop event that is set by the ``n``-th wait on it: the retry loop ends, bounded."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n, self.waits = n, 0
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        self.waits += 1
+        if self.waits >= self.n:
+            self.set()
+        return self.is_set()
+
+
+def test_the_window_opens_on_a_later_try_and_shows_the_fever_decided_before(caplog) -> None:
+    """Review: tried once at start, the window never came once X was up (the guard had no
+    screen and no keypad: fevers could not be acknowledged)."""
+    record = fever()
+    live = LiveState()
+    live.passage = (record, Person("S20230417", "王芳", group="高一(2)班"))
+    live.fevers = (live.passage,)  # decided while no window could open
+    problems: List[Optional[str]] = ["display :0: could not connect to display", "display :0: could not connect to"
+                                     " display", "display :0: Authorization required", None]
+    views: List[ScreenView] = []
+    shown: List[Any] = []
+    states: List[Tuple[DeviceState, str]] = []
+    actions: List[Tuple[GuardAction, Optional[PassageRecord]]] = []
+    stop = threading.Event()
+    script = [ENTER]
+
+    def wait_key(_ms: int) -> int:
+        if not script:
+            stop.set()
+            return NO_KEY
+        return script.pop(0)
+
+    def factory(renderer, view, keypad, **kw) -> ScreenWindow:
+        def recorded() -> ScreenView:
+            views.append(view())
+            return views[-1]
+        return ScreenWindow(renderer, recorded, keypad, show=shown.append, wait_key=wait_key,
+                            opener=functools.partial(problems.pop, 0), **kw)
+
+    def on_state(state: DeviceState, detail: str) -> bool:
+        states.append((state, detail))
+        return True
+
+    with caplog.at_level(logging.INFO, logger="edge.screen.window"):
+        opened = run_screen(DisplaySettings(size="800x480"), live, lambda a, r: actions.append((a, r)), stop,
+                            on_state=on_state, retry_s=0.0, window_factory=factory)
+    assert opened and problems == []
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 2 and "could not connect" in errors[0] and "Authorization" in errors[1]  # one per cause
+    assert states == [(DeviceState.DOWN, "display :0: could not connect to display"), (DeviceState.OK, "window open")]
+    assert views and views[0].verdict is Verdict.FEVER and views[0].awaiting_ack and views[0].name == "王芳"
+    assert len(shown) == len(views) >= 2
+    assert actions == [(GuardAction("ack"), record)]  # the guard's Enter reaches that fever
+
+
+def test_without_a_display_it_keeps_trying_until_stopped(monkeypatch: pytest.MonkeyPatch, caplog) -> None:
+    """The real window (no DISPLAY: refused before any probe), three tries, one log line."""
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    stop = StopAfter(3)
+    states: List[DeviceState] = []
+    with caplog.at_level(logging.ERROR, logger="edge.screen.window"):
+        opened = run_screen(DisplaySettings(size="800x480"), LiveState(), lambda a, r: None, stop,
+                            on_state=lambda state, detail: states.append(state) is None, retry_s=0.0)
+    assert opened is False and stop.waits == 3
+    assert len(caplog.records) == 1 and "no DISPLAY" in caplog.records[0].getMessage()
+    assert states == [DeviceState.DOWN]
+
+
+def test_a_state_the_daemon_could_not_take_is_told_again() -> None:
+    """The lane's queue was full (edge.daemon never lets the screen wait on it)."""
+    problems: List[Optional[str]] = ["no X yet", "no X yet", None]
+    answers = [False, True, False, True]
+    states: List[DeviceState] = []
+    stop = threading.Event()
+    frames = {"n": 0}
+
+    def wait_key(_ms: int) -> int:
+        frames["n"] += 1
+        if frames["n"] >= 3:
+            stop.set()
+        return NO_KEY
+
+    def on_state(state: DeviceState, _detail: str) -> bool:
+        states.append(state)
+        return answers.pop(0)
+
+    factory = functools.partial(ScreenWindow, show=lambda image: None, wait_key=wait_key,
+                                opener=functools.partial(problems.pop, 0))
+    assert run_screen(DisplaySettings(size="800x480"), LiveState(), lambda a, r: None, stop, on_state=on_state,
+                      retry_s=0.0, window_factory=factory)
+    assert states == [DeviceState.DOWN, DeviceState.DOWN, DeviceState.OK, DeviceState.OK]
