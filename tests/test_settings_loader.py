@@ -338,6 +338,17 @@ def test_a_time_zone_written_as_an_offset_or_a_chinese_name_is_pointed_at_asia_s
     assert "did you mean 'Europe/Berlin'?" in errors("device: {timezone: Europe/Berln}\n")[0]
 
 
+def test_an_etc_gmt_zone_whose_sign_reads_the_wrong_way_is_refused() -> None:
+    """Etc/GMT+8 loads, and is UTC-8: a technician writing it for China's UTC+8 put the day
+    change 16 hours off."""
+    assert errors("device:\n  timezone: Etc/GMT+8\n") == [
+        "gate.yaml:2: device.timezone: 'Etc/GMT+8' is UTC-8, not UTC+8 (the Etc/ names reverse the sign): give the"
+        " IANA name of the school's place instead, e.g. Asia/Shanghai for UTC+8"]
+    assert errors("device: {timezone: Etc/GMT-8}\n")[0].startswith(
+        "gate.yaml:1: device.timezone: 'Etc/GMT-8' is UTC+8, not UTC-8")
+    assert load_config_text("device: {timezone: Etc/UTC}\n" + SENSOR, "g.yaml").device.timezone == "Etc/UTC"
+
+
 def test_values_the_daemon_accepts_still_load() -> None:
     config = load_config_text("device: {timezone: UTC, direction: exit}\npolicy: {mode: exit}\n"
                               "display: {size: 800x480, thermal_min_c: 25, thermal_max_c: 38}\n" + SENSOR, "g.yaml")

@@ -19,6 +19,14 @@ def timezone_name(name: str) -> None:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory such as 'Asia'
         raise ValueError(f"unknown time zone '{name}'{zone_hint(name, available_timezones())}") from None
+    reversed_sign = re.fullmatch(r"Etc/GMT([+-])(\d+)", name)
+    if reversed_sign:
+        # A valid name that says the opposite of what it looks like: 'Etc/GMT+8' is UTC-8 (POSIX
+        # signs), 16 hours from China; a school's day change and dates would follow it.
+        sign, hours = reversed_sign.groups()
+        meant = f"UTC{'-' if sign == '+' else '+'}{hours}"
+        raise ValueError(f"'{name}' is {meant}, not UTC{sign}{hours} (the Etc/ names reverse the sign): give the"
+                         " IANA name of the school's place instead, e.g. Asia/Shanghai for UTC+8")
 
 
 def window_size(text: str) -> None:
