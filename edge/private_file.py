@@ -16,6 +16,7 @@ def make_private(path: str) -> None:
     Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not os.path.exists(path):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-    for name in (path, f"{path}-wal", f"{path}-shm"):
-        if name == path or os.path.exists(name):
-            os.chmod(name, 0o600)
+    os.chmod(path, 0o600)
+    for leftover in (f"{path}-wal", f"{path}-shm"):
+        if os.path.exists(leftover):
+            os.chmod(leftover, 0o600)
