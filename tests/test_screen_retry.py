@@ -2,6 +2,7 @@
 at boot) is tried again until it opens, and its state reaches the daemon."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import threading
@@ -125,3 +126,60 @@ def test_a_state_the_daemon_could_not_take_is_told_again() -> None:
     assert run_screen(DisplaySettings(size="800x480"), LiveState(), lambda a, r: None, stop, on_state=on_state,
                       retry_s=0.0, window_factory=factory)
     assert states == [DeviceState.DOWN, DeviceState.DOWN, DeviceState.OK, DeviceState.OK]
+
+
+def test_a_stop_ends_a_display_probe_that_hangs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review 11f: an X server that accepts and never answers held the probe, and so a stop,
+    for PROBE_TIMEOUT_S (20 s, systemd's own stop timeout); now probed every 30 s, not once."""
+    from edge.screen import window
+
+    monkeypatch.setenv("DISPLAY", ":97")
+    monkeypatch.setattr(window, "_PROBE", "import sys, time; time.sleep(60); sys.exit(3)")  # a hung X server
+    monkeypatch.setattr(window, "PROBE_TIMEOUT_S", 120.0)
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    states: List[DeviceState] = []
+    opened = run_screen(DisplaySettings(size="800x480"), LiveState(), lambda a, r: None, stop,
+                        on_state=lambda state, detail: states.append(state) is None, retry_s=0.0)
+    assert opened is False and states == []  # (a probe cut short is no news about the display)
+    monkeypatch.setattr(window, "PROBE_TIMEOUT_S", 1.0)
+    assert window.display_problem(threading.Event()) == "display probe failed: no answer in 1 s"
+
+
+def test_a_passage_published_while_no_window_is_open_is_not_shown_as_current_later(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review 11f: new passages were noted only before each try, so a pass published during
+    the wait before the window opened came up with its whole hold time, as the current
+    person's. (Scaled: retry waits 0.2, 0.4, 0.8 s; noted every 0.05 s; hold 0.3 s.)"""
+    from edge.screen import app
+
+    monkeypatch.setattr(app, "TRACK_EVERY_S", 0.05)
+    live = LiveState()
+    problems: List[Optional[str]] = ["no X yet"] * 3 + [None]
+    views: List[ScreenView] = []
+
+    class PassDuringLastWait(threading.Event):
+        def __init__(self) -> None:
+            super().__init__()
+            self.waits = 0.0
+
+        def wait(self, timeout: Optional[float] = None) -> bool:
+            self.waits += timeout or 0.0
+            if live.passage is None and self.waits > 0.65:  # early in the 0.8 s wait
+                record = dataclasses.replace(fever(), verdict=Verdict.PASS, reasons=(), body_c=36.6)
+                live.passage = (record, Person("S20230417", "王芳", group="高一(2)班"))
+            return super().wait(timeout)
+
+    stop = PassDuringLastWait()
+
+    def wait_key(_ms: int) -> int:
+        stop.set()
+        return NO_KEY
+
+    def factory(renderer, view, keypad, **kw) -> ScreenWindow:
+        return ScreenWindow(renderer, lambda: views.append(view()) or views[-1], keypad, show=lambda image: None,
+                            wait_key=wait_key, opener=functools.partial(problems.pop, 0), **kw)
+
+    assert run_screen(DisplaySettings(size="800x480", verdict_hold_s=0.3), live, lambda a, r: None, stop,
+                      retry_s=0.2, window_factory=factory)
+    assert live.passage is not None and views and views[0].verdict is None  # its hold ran out before the window

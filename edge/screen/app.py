@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 #: on a Pi), so a gate whose monitor stays away must not spend a fifth of a core on it.
 RETRY_S = 5.0
 RETRY_MAX_S = 30.0
+#: While no window is open, new passages are noted this often (their hold time starts then).
+TRACK_EVERY_S = 1.0
 WindowFactory = Callable[..., ScreenWindow]
 
 
@@ -48,7 +50,7 @@ def run_screen(display: DisplaySettings, live: "LiveState",
                retry_s: float = RETRY_S, window_factory: WindowFactory = ScreenWindow) -> bool:
     """``local_time(wall)``: the gate's own time zone (device.timezone) for the status-bar
     clock, not the system's, which a Pi image often leaves at UTC or London.
-    ``window_factory(renderer, view, keypad, fps=, fullscreen=)``: a ScreenWindow (tests
+    ``window_factory(renderer, view, keypad, fps=, fullscreen=, stop=)``: a ScreenWindow (tests
     pass one that draws into a list)."""
     renderer = renderer_from_settings(display)
     # The closure reads ``builder`` when a key arrives, after it is assigned below.
@@ -59,7 +61,7 @@ def run_screen(display: DisplaySettings, live: "LiveState",
     def view():
         return builder.build(live, **(extras() if extras is not None else {}))
 
-    window = window_factory(renderer, view, keypad, fps=display.fps, fullscreen=display.fullscreen)
+    window = window_factory(renderer, view, keypad, fps=display.fps, fullscreen=display.fullscreen, stop=stop)
     told: Optional[DeviceState] = None
 
     def report(state: DeviceState, detail: str) -> None:
@@ -69,14 +71,21 @@ def run_screen(display: DisplaySettings, live: "LiveState",
 
     wait_s = retry_s
     while not window.open():
-        report(DeviceState.DOWN, window.problem or "window not open")
-        if stop.wait(wait_s):
+        if stop.is_set():  # (the probe was cut short by the stop)
             return False
+        report(DeviceState.DOWN, window.problem or "window not open")
+        # Passages published while no window is open start their hold time when they come (to
+        # within a second), not when the window opens: a pass from half a minute ago must not
+        # come up as the current person's. (Open fevers stay in ``live`` until acknowledged:
+        # the window shows them once it opens.)
+        retry_at = time.monotonic() + wait_s
+        while True:
+            builder.track(live)
+            if stop.wait(min(TRACK_EVERY_S, max(0.0, retry_at - time.monotonic()))):
+                return False
+            if time.monotonic() >= retry_at:
+                break
         wait_s = min(2 * wait_s, RETRY_MAX_S)
-        # Passages published while no window is open start their hold time now, not when the
-        # window opens: a pass from minutes ago must not come up as the current person's. (Open
-        # fevers stay in ``live`` until acknowledged: the window shows them once it opens.)
-        builder.track(live)
     try:
         while not stop.is_set():
             report(DeviceState.OK, "window open")

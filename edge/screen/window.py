@@ -12,6 +12,7 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from typing import Callable, Optional
@@ -40,9 +41,11 @@ Opener = Callable[[], Optional[str]]
 class ScreenWindow:
     def __init__(self, renderer: Renderer, view_source: Callable[[], ScreenView], keypad: Keypad,
                  fps: float = 25.0, fullscreen: bool = True, show: Optional[Show] = None,
-                 wait_key: Optional[WaitKey] = None, opener: Optional[Opener] = None) -> None:
+                 wait_key: Optional[WaitKey] = None, opener: Optional[Opener] = None,
+                 stop: Optional[threading.Event] = None) -> None:
         """``show``: draw frames there instead of a window (tests); ``opener``:
-        how the window is made (default: an OpenCV window on this process's display)."""
+        how the window is made (default: an OpenCV window on this process's display);
+        ``stop``: ends a display probe under way (a hung X server holds it for PROBE_TIMEOUT_S)."""
         if fps <= 0:
             raise ValueError("fps must be positive")
         self.renderer = renderer
@@ -53,6 +56,7 @@ class ScreenWindow:
         self._show = show
         self._wait_key = wait_key or cv2.waitKey
         self._opener: Opener = opener or ((lambda: None) if show is not None else self._open_cv2)
+        self._stop = stop
         self.frames = 0
         self.render_errors = 0
         self.is_open = False
@@ -77,7 +81,7 @@ class ScreenWindow:
         return True
 
     def _open_cv2(self) -> Optional[str]:
-        problem = display_problem()
+        problem = display_problem(self._stop)
         if problem:
             return problem
         try:
@@ -131,17 +135,28 @@ class ScreenWindow:
             self.close()
 
 
-def display_problem() -> Optional[str]:
-    """Why no window can open here, or None when one can."""
+def display_problem(stop: Optional[threading.Event] = None) -> Optional[str]:
+    """Why no window can open here, or None when one can. ``stop`` set ends the probe at once:
+    the daemon probes again and again while no window is open, and a hung X server would
+    otherwise hold a stop for PROBE_TIMEOUT_S, as long as systemd waits before SIGKILL."""
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         return "no DISPLAY or WAYLAND_DISPLAY in the environment"
-    try:
-        probe = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True,
-                               timeout=PROBE_TIMEOUT_S, check=False)
-    except (OSError, subprocess.SubprocessError) as exc:
-        return f"display probe failed: {exc}"
-    if probe.returncode != 0:
-        lines = [line for line in probe.stderr.splitlines() if line.strip()]
-        return f"display {os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')}: " + (
-            lines[0][:160] if lines else f"exit {probe.returncode}")
+    with tempfile.TemporaryFile("w+") as errors:  # a file, not a pipe: a chatty child cannot block on it
+        try:
+            probe = subprocess.Popen([sys.executable, "-c", _PROBE], stdout=subprocess.DEVNULL, stderr=errors)
+        except OSError as exc:
+            return f"display probe failed: {exc}"
+        deadline = time.monotonic() + PROBE_TIMEOUT_S
+        while probe.poll() is None:
+            if (stop is not None and stop.is_set()) or time.monotonic() > deadline:
+                probe.kill()
+                probe.wait()
+                return "stopped" if stop is not None and stop.is_set() else \
+                    f"display probe failed: no answer in {PROBE_TIMEOUT_S:.0f} s"
+            time.sleep(0.05)
+        if probe.returncode != 0:
+            errors.seek(0)
+            lines = [line for line in errors.read().splitlines() if line.strip()]
+            return f"display {os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')}: " + (
+                lines[0][:160] if lines else f"exit {probe.returncode}")
     return None
