@@ -60,8 +60,10 @@ class Lane:
         self.has_card_reader = has_card_reader
         self.pairer = Pairer(settings.pair_window_s, need_card=has_card_reader and settings.require_card)
         # The light and the screen are the guard's: listed (health, status), no decision waits on them.
+        # The screen is up once its window opens (edge.screen.app says so), not before.
         wanted = {"thermal": True, "card": has_card_reader, "light": has_light, "screen": has_screen}
-        self.devices: Dict[str, DeviceState] = {role: DeviceState.OK for role, on in wanted.items() if on}
+        self.devices: Dict[str, DeviceState] = {role: DeviceState.RECONNECTING if role == "screen" else DeviceState.OK
+                                                for role, on in wanted.items() if on}
         self.presence: Optional[Presence] = None
         self.listeners: List[LaneListener] = []
         self.counters: Dict[str, int] = {"frames": 0, "passages": 0, "blips": 0, "thermal_silences": 0,

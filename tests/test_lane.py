@@ -308,6 +308,20 @@ def test_the_light_is_one_of_the_devices_the_guard_sees():
     assert out.devices[-1]["light"] is DeviceState.OK
 
 
+def test_the_screen_is_not_ok_before_its_window_opened():
+    """Review 11f: it started as ok, so status and health said 'screen ok' for as long as no
+    window could open yet (20 s and more with a hung X server)."""
+    settings = ScreeningSettings()
+    lane = Lane(LaneSettings(), FrameAnalyzer(settings, AccuracyClass.SCREENING),
+                Screener(settings, AccuracyClass.SCREENING), Policy(PolicySettings(), DeviceSettings()),
+                None, lambda t: (1.7e9 + t, True), False, local_time_in("Asia/Shanghai"), has_screen=True)
+    assert lane.devices == {"thermal": DeviceState.OK, "screen": DeviceState.RECONNECTING}
+    out = Collect()
+    lane.listeners.append(out)
+    lane.handle(DeviceStatus(1.0, "screen", DeviceState.OK, "window open"))
+    assert out.devices[-1] == {"thermal": DeviceState.OK, "screen": DeviceState.OK}
+
+
 def test_a_card_waiting_when_the_sensor_goes_down_is_a_fault_at_once_not_a_retry_later():
     lane, out = make_lane(has_card_reader=True)
     lane.handle(CardEvent(0.0, "sim", "2000000001"))  # tapped, then the sensor goes before the measurement
