@@ -219,3 +219,24 @@ def test_show_and_check_decide_from_the_stored_roster_when_the_file_is_gone(tmp_
         assert argv[0] == "show" or f"card {card_id(3)}: P00004" in out  # found: the roster is there
         assert err.startswith(f"roster file not usable ({missing}: cannot read roster") and \
             err.endswith("): deciding from the stored roster, as the gate does\n")
+
+
+def test_a_database_this_user_cannot_read_is_an_error_not_an_empty_roster(
+        tmp_path: Path, roster_file: str, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review 11f: a technician outside the gate's user (its state folder is 0700) got 'roster
+    version 0 from (no roster)' and DENY no_roster for every card, with the roster file gone."""
+    cfg = config(tmp_path, roster_file=str(tmp_path / "absent.csv"))
+    assert cli(["roster", "import", roster_file, "--config", cfg], capsys)[0] == 0
+    db = str(tmp_path / "data" / "gate.db")
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):  # as for any user but the gate's (tests run as root)
+        if str(path) == db:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stat)
+    for argv in (["show"], ["check", card_id(3)]):
+        code, out, err = cli(["roster", *argv, "--config", cfg], capsys)
+        assert (code, out) == (2, "") and err == (f"{db}: cannot read the gate's database (Permission denied): run"
+                                                  " this as the user the gate runs as, or as root\n"), argv

@@ -80,6 +80,14 @@ def gate_roster(config: GateConfig) -> Tuple[Roster, str]:
     from edge.roster_store import gate_roster as newest
 
     try:
+        os.stat(config.store.path)
+    except FileNotFoundError:
+        pass  # no database yet: the roster file is all the gate has
+    except OSError as exc:
+        # Not "no stored roster": answered from an empty one, every card would look denied.
+        raise RosterError(f"{config.store.path}: cannot read the gate's database ({exc.strerror}): run this as the"
+                          " user the gate runs as, or as root") from None
+    try:
         return newest(config.store.path, config.policy.roster_file, config.device.site)
     except (RosterError, OSError) as exc:
         print(f"roster file not usable ({exc}): deciding from the stored roster, as the gate does", file=sys.stderr)
