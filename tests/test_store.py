@@ -51,10 +51,12 @@ def test_a_database_made_under_umask_000_is_private_with_its_folder_and_leftover
     crashed.close()
     umask = os.umask(0)
     try:
-        stores = [Store(str(path), DeviceSettings(id="g1")).open() for path in (tmp_path / "new" / "gate.db", leftover)]
+        stores = [Store(str(path), DeviceSettings(id="g1")).open()
+                  for path in (tmp_path / "new" / "gates" / "gate.db", leftover)]
     finally:
         os.umask(umask)
-    assert stat.S_IMODE(os.stat(tmp_path / "new").st_mode) == 0o700
+    for folder in (tmp_path / "new", tmp_path / "new" / "gates"):  # (review 11f: the parent was left 0777)
+        assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700, folder
     for store in stores:
         store.record_passage(make_record(0))
         for suffix in ("", "-wal", "-shm"):
