@@ -196,6 +196,12 @@ class Light(Device):
     def apply(self, lamps: Lamps) -> None:
         """Set the outputs. Must not block for long; errors go to ``state``."""
 
+    @classmethod
+    def wired_lamps(cls, options: Any) -> FrozenSet[str]:
+        """The lamps (LAMPS) these options drive: a light pattern of only other lamps shows
+        nothing (edge.settings.root refuses that for a fever or a fault)."""
+        return frozenset(LAMPS)
+
 
 class EndOfRecording(Exception):
     """Raised by replay sources when a recording is exhausted and not looping."""

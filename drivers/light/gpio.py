@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from typing import Any, Dict, Optional
+from typing import Any, Dict, FrozenSet, Optional
 
 from drivers.base import LAMPS, DeviceState, Lamps, Light, OFF
 from edge.settings.errors import FieldError, raise_problems
@@ -60,6 +60,10 @@ class GpioLight(Light):
     @classmethod
     def device_path(cls, options: Any) -> str:
         return str(options.chip)
+
+    @classmethod
+    def wired_lamps(cls, options: Options) -> FrozenSet[str]:
+        return frozenset(name for name in LAMPS if getattr(options, f"{name}_line") is not None)
 
     def open(self) -> None:
         with self._lock:

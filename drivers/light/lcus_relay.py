@@ -6,7 +6,7 @@ relay channel drives which lamp is configurable; only changed channels are sent.
 from __future__ import annotations
 
 import dataclasses
-from typing import Dict, List, Optional
+from typing import Dict, FrozenSet, List, Optional
 
 from drivers.base import LAMPS, Lamps
 from drivers.light.serial_light import SerialLight, SerialLightOptions
@@ -48,6 +48,10 @@ def channel_map(options: Options) -> Dict[str, int]:
 class LcusRelay(SerialLight):
     type_name = "lcus_relay"
     Options = Options
+
+    @classmethod
+    def wired_lamps(cls, options: Options) -> FrozenSet[str]:
+        return frozenset(channel_map(options))
 
     def __init__(self, options: Options, context) -> None:
         self.channels = channel_map(options)
