@@ -190,6 +190,12 @@ class CardReader(Device):
     def read(self, timeout: float) -> Optional[CardEvent]:
         """Next card event, or None after ``timeout`` seconds (or while not ok)."""
 
+    @classmethod
+    def card_id_format(cls, options: Any) -> Optional[Tuple[str, str]]:
+        """(regex, description) every card id these options produce matches, normalized as in
+        edge.cards; None when the format is not fixed. check-config holds the roster to it."""
+        return None
+
 
 class Light(Device):
     @abc.abstractmethod

@@ -254,6 +254,29 @@ def test_an_id_card_reader_without_its_hash_key_is_a_warning(tmp_path: Path) -> 
                          " (hash_key: {file: ...})")
 
 
+def test_roster_cards_the_reader_can_never_send_are_a_warning(tmp_path: Path) -> None:
+    """Audit 11b: an rdm6300 (dec10) sends 0012345678; a roster saved from a spreadsheet says
+    12345678, and that card is denied as unknown at the gate with nothing said before."""
+    roster = tmp_path / "roster.csv"
+    roster.write_text("person_id,name,group,card\nP1,A,7A,0012345678\nP2,B,7A,12345679\n", encoding="utf-8")
+    path = tmp_path / "gate.yaml"
+    for number_format, warned in (("dec10", True), ("hex", True), ("wiegand26", False)):
+        path.write_text("thermal: {type: mlx90640_uart, port: /dev/ttyUSB1}\n"
+                        f"card: {{type: rdm6300, port: /dev/ttyUSB0, number_format: {number_format}}}\n"
+                        f"policy: {{roster_file: {roster}}}\n", encoding="utf-8")
+        code, out, err = run_check(str(path))
+        assert code == 0, err
+        warnings = [line.strip() for line in out.splitlines() if "WARNING" in line]
+        assert bool(warnings) is warned, (number_format, out)
+    roster.write_text("person_id,name,group,card\nP1,A,7A,0012345678\nP2,B,7A,12345679\nP3,C,7A,0001\n")
+    path.write_text("thermal: {type: mlx90640_uart, port: /dev/ttyUSB1}\ncard: {type: rdm6300, port: /dev/ttyUSB0}\n"
+                    f"policy: {{roster_file: {roster}}}\n", encoding="utf-8")
+    assert [line.strip() for line in run_check(str(path))[1].splitlines() if "WARNING" in line] == [
+        "WARNING: 2 roster card ids are not in the form this rdm6300 reader sends (10 digits with the leading zeros,"
+        " number_format dec10), e.g. ****5679: those cards are denied as unknown (a spreadsheet drops leading"
+        " zeros: keep the column as text)"]
+
+
 def test_a_blackbody_region_outside_the_sensors_frames_is_a_warning(tmp_path: Path) -> None:
     """Found by review 9b: the example's P2 Pro region kept with an MLX90640 (32x24) passed, and
     every passage was FAULT (reference_missing). A warning, not an error: the gate still

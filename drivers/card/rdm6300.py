@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Literal, Optional
+from typing import Literal, Optional, Tuple
 
 from drivers.base import CardEvent, CardReader
 from drivers.card.common import Debouncer, card_event
@@ -63,6 +63,14 @@ def new_scanner() -> FrameScanner:
 class Rdm6300Reader(SerialDevice, CardReader):
     type_name = "rdm6300"
     Options = Options
+
+    @classmethod
+    def card_id_format(cls, options: Options) -> Optional[Tuple[str, str]]:
+        if options.number_format == "dec10":
+            return r"\d{10}", "10 digits with the leading zeros, number_format dec10"
+        if options.number_format == "hex":
+            return r"[0-9A-F]{10}", "10 hex characters, number_format hex"
+        return None
 
     def __init__(self, options: Options, context) -> None:
         super().__init__(options, context)

@@ -4,15 +4,17 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import re
 import sys
 from pathlib import Path
 from typing import List, Optional, TextIO
 
 from drivers import registry
 from drivers.base import BuildContext, Device, ThermalSource
+from edge.cards import mask_card_id
 from edge.roster import Roster, RosterError
 from edge.settings.errors import ConfigError
-from edge.settings.fields import SecretRef
+from edge.settings.fields import DriverConfig, SecretRef
 from edge.settings.files import START_CHECKS
 from edge.settings.loader import load_config
 from edge.settings.root import GateConfig
@@ -90,7 +92,7 @@ def summarize(config: GateConfig, path: Optional[str]) -> "tuple[List[str], List
         if role == "thermal":
             lines.extend(_blackbody_lines(config, device))
     if config.policy.roster_file:
-        lines.extend(_roster_lines(config.policy.roster_file, config.device.site))
+        lines.extend(_roster_lines(config.policy.roster_file, config.device.site, config.card))
     lines.append(f"store: {config.store.path} (kept {config.store.retention_days} days after sync)")
     lines.append(_mqtt_line(config))
     return lines, problems
@@ -114,19 +116,37 @@ def _blackbody_lines(config: GateConfig, thermal: Device) -> List[str]:
             "inside is used; set x, y, w, h in this sensor's pixels"]
 
 
-def _roster_lines(path: str, site: str) -> List[str]:
+def _roster_lines(path: str, site: str, card: Optional[DriverConfig] = None) -> List[str]:
     """The roster CSV read as the daemon reads it. Its problems are warnings, not errors: the
     daemon skips a bad file (stored roster, or every card denied with no_roster), and the unit
     runs check-config before every start, so an error here would stop the screening itself."""
     if not Path(path).is_file():
         return [f"roster: {path} (WARNING: file not found)"]
     try:
-        count = len(Roster.from_csv(path, site=site))
+        roster = Roster.from_csv(path, site=site)
     except (RosterError, OSError) as exc:
         return ([f"roster: {path} (WARNING: not usable: the gate decides from the stored roster, or denies "
                  f"every card (no_roster) when none is stored)"]
                 + [f"  WARNING: {problem}" for problem in str(exc).splitlines()])
-    return [f"roster: {path} ({count} person{'' if count == 1 else 's'})"]
+    count = len(roster)
+    return [f"roster: {path} ({count} person{'' if count == 1 else 's'})"] + _card_format_lines(roster, card)
+
+
+def _card_format_lines(roster: Roster, card: Optional[DriverConfig]) -> List[str]:
+    """Roster cards the reader can never send: a spreadsheet saves 0012345678 as 12345678, and
+    every such card is then card_unknown at the gate (it fails safe, and costs a day to find)."""
+    if card is None:
+        return []
+    shape = registry.driver_class("card", card.type).card_id_format(card.options)
+    if shape is None:
+        return []
+    pattern, described = re.compile(shape[0]), shape[1]
+    odd = [c for person in roster for c in person.cards if not pattern.fullmatch(c)]
+    if not odd:
+        return []
+    return [f"  WARNING: {len(odd)} roster card id{'s are' if len(odd) > 1 else ' is'} not in the form this"
+            f" {card.type} reader sends ({described}), e.g. {mask_card_id(odd[0])}: those cards are denied as"
+            " unknown (a spreadsheet drops leading zeros: keep the column as text)"]
 
 
 def _mqtt_line(config: GateConfig) -> str:
