@@ -128,7 +128,7 @@ def test_a_state_the_daemon_could_not_take_is_told_again() -> None:
     assert states == [DeviceState.DOWN, DeviceState.DOWN, DeviceState.OK, DeviceState.OK]
 
 
-def test_a_stop_ends_a_display_probe_that_hangs(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stop_ends_a_display_probe_that_hangs(monkeypatch: pytest.MonkeyPatch, caplog) -> None:
     """Review 11f: an X server that accepts and never answers held the probe, and so a stop,
     for PROBE_TIMEOUT_S (20 s, systemd's own stop timeout); now probed every 30 s, not once."""
     from edge.screen import window
@@ -139,9 +139,11 @@ def test_a_stop_ends_a_display_probe_that_hangs(monkeypatch: pytest.MonkeyPatch)
     stop = threading.Event()
     threading.Timer(0.3, stop.set).start()
     states: List[DeviceState] = []
-    opened = run_screen(DisplaySettings(size="800x480"), LiveState(), lambda a, r: None, stop,
-                        on_state=lambda state, detail: states.append(state) is None, retry_s=0.0)
+    with caplog.at_level(logging.ERROR, logger="edge.screen.window"):
+        opened = run_screen(DisplaySettings(size="800x480"), LiveState(), lambda a, r: None, stop,
+                            on_state=lambda state, detail: states.append(state) is None, retry_s=0.0)
     assert opened is False and states == []  # (a probe cut short is no news about the display)
+    assert caplog.records == []  # (review 11g: it was logged as 'cannot open the screen window (stopped)')
     monkeypatch.setattr(window, "PROBE_TIMEOUT_S", 1.0)
     assert window.display_problem(threading.Event()) == "display probe failed: no answer in 1 s"
 

@@ -71,6 +71,8 @@ class ScreenWindow:
             return True
         problem = self._opener()
         if problem is not None:
+            if self._stop is not None and self._stop.is_set():
+                return False  # a probe cut short by the stop says nothing about the display
             if problem != self.problem:
                 log.error("cannot open the screen window (%s): running without a screen, trying again", problem)
             self.problem = problem
@@ -141,7 +143,11 @@ def display_problem(stop: Optional[threading.Event] = None) -> Optional[str]:
     otherwise hold a stop for PROBE_TIMEOUT_S, as long as systemd waits before SIGKILL."""
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         return "no DISPLAY or WAYLAND_DISPLAY in the environment"
-    with tempfile.TemporaryFile("w+") as errors:  # a file, not a pipe: a chatty child cannot block on it
+    try:  # stderr to a file, not a pipe: a chatty child cannot block on it
+        errors = tempfile.TemporaryFile("w+", errors="replace")
+    except OSError as exc:  # (no usable temp folder, no file descriptor left)
+        return f"display probe failed: {exc}"
+    with errors:
         try:
             probe = subprocess.Popen([sys.executable, "-c", _PROBE], stdout=subprocess.DEVNULL, stderr=errors)
         except OSError as exc:
