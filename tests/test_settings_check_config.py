@@ -254,6 +254,30 @@ def test_an_id_card_reader_without_its_hash_key_is_a_warning(tmp_path: Path) -> 
                          " (hash_key: {file: ...})")
 
 
+def test_a_fever_or_fault_pattern_the_light_cannot_show_is_a_warning(tmp_path: Path) -> None:
+    """Review 11f: a red/green LCUS-2 board (yellow_channel 0) with the default yellow fault
+    pattern shows a fault as an idle light. A warning (review 11g): as an error it stopped
+    gates that ran before, since the unit runs check-config before every start."""
+    path = tmp_path / "gate.yaml"
+    sensor = "thermal: {type: mlx90640_uart, port: /dev/ttyUSB1}\n"
+    cases = {
+        "light: {type: lcus_relay, port: /dev/ttyUSB2, yellow_channel: 0, buzzer_channel: 0}\n": [
+            "WARNING: this lcus_relay light has no yellow lamp (it drives green, red): a fault would light nothing;"
+            " wire one, or set signals.fault.lamps to a lamp it has"],
+        "light: {type: gpio, green_line: 17, yellow_line: 27}\n": [
+            "WARNING: this gpio light has no red lamp (it drives green, yellow): a fever would light nothing;"
+            " wire a red lamp"],
+        "light: {type: lcus_relay, port: /dev/ttyUSB2, yellow_channel: 0}\n"
+        "signals: {fault: {lamps: [red, yellow]}}\n": [],
+        "light: {type: tower_light, port: /dev/ttyUSB2}\n": [],
+    }
+    for light, expected in cases.items():
+        path.write_text(sensor + light, encoding="utf-8")
+        code, out, err = run_check(str(path))
+        assert code == 0, err
+        assert [line.strip() for line in out.splitlines() if "WARNING" in line] == expected, light
+
+
 def test_roster_cards_the_reader_can_never_send_are_a_warning(tmp_path: Path) -> None:
     """Audit 11b: an rdm6300 (dec10) sends 0012345678; a roster saved from a spreadsheet says
     12345678, and that card is denied as unknown at the gate with nothing said before."""
@@ -268,13 +292,15 @@ def test_roster_cards_the_reader_can_never_send_are_a_warning(tmp_path: Path) ->
         assert code == 0, err
         warnings = [line.strip() for line in out.splitlines() if "WARNING" in line]
         assert bool(warnings) is warned, (number_format, out)
-    roster.write_text("person_id,name,group,card\nP1,A,7A,0012345678\nP2,B,7A,12345679\nP3,C,7A,0001\n")
+    # (Full-width digits, as a Chinese input method types them, are not the reader's digits.)
+    roster.write_text("person_id,name,group,card\nP1,A,7A,0012345678\nP2,B,7A,12345679\nP3,C,7A,００１２３４５６８０\n",
+                      encoding="utf-8")
     path.write_text("thermal: {type: mlx90640_uart, port: /dev/ttyUSB1}\ncard: {type: rdm6300, port: /dev/ttyUSB0}\n"
                     f"policy: {{roster_file: {roster}}}\n", encoding="utf-8")
     assert [line.strip() for line in run_check(str(path))[1].splitlines() if "WARNING" in line] == [
         "WARNING: 2 roster card ids are not in the form this rdm6300 reader sends (10 digits with the leading zeros,"
-        " number_format dec10), e.g. ****5679: those cards are denied as unknown (a spreadsheet drops leading"
-        " zeros: keep the column as text)"]
+        " number_format dec10), e.g. ****5679: this gate never matches them (a spreadsheet drops leading zeros:"
+        " keep the column as text)"]
 
 
 def test_a_blackbody_region_outside_the_sensors_frames_is_a_warning(tmp_path: Path) -> None:

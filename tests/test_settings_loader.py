@@ -253,21 +253,10 @@ def test_a_light_pattern_that_makes_a_fever_or_a_fault_look_like_a_pass_is_refus
     assert (lit.fever.lamps, lit.fault.lamps) == (["red"], ["red", "yellow"])
 
 
-def test_a_fever_or_a_fault_pattern_of_lamps_the_light_does_not_drive_is_refused() -> None:
-    """Review 11f: a red/green LCUS-2 board (yellow_channel 0) with the default yellow fault
-    pattern showed a fault as an idle light; a buzzer alone is not a lamp either."""
-    two = "light: {type: lcus_relay, port: /dev/ttyUSB2, yellow_channel: 0, buzzer_channel: 0}\n"
-    assert errors(two) == [
-        "gate.yaml:1: light: this lcus_relay light drives green, red only, so signals.fault.lamps [yellow] would light"
-        " no lamp for a fault: wire one of them or name a wired lamp in signals.fault.lamps"]
-    assert load_config_text(two + "signals: {fault: {lamps: [red, yellow], blink_hz: 1}}\n" + SENSOR, "g.yaml")
-    gpio = "light: {type: gpio, green_line: 17, yellow_line: 27}\n"
-    assert errors(gpio) == [
-        "gate.yaml:1: light: this gpio light drives green, yellow only, so signals.fever.lamps [red] would light no"
-        " lamp for a fever: wire one of them or name a wired lamp in signals.fever.lamps"]
+def test_a_fault_pattern_of_the_buzzer_alone_is_refused() -> None:
+    """Review 11f: a buzzer is not a lamp: the fault would look like an idle light."""
     assert errors("signals: {fault: {lamps: [buzzer]}}\n") == [
         "gate.yaml:1: signals.fault.lamps: a device fault must light a lamp: the guard screens by hand while it lasts"]
-    assert load_config_text("light: {type: tower_light, port: /dev/ttyUSB2}\n" + SENSOR, "g.yaml").light
 
 
 def test_a_partial_signal_section_keeps_the_rest_of_that_verdicts_own_default() -> None:

@@ -67,7 +67,7 @@ class Rdm6300Reader(SerialDevice, CardReader):
     @classmethod
     def card_id_format(cls, options: Options) -> Optional[Tuple[str, str]]:
         if options.number_format == "dec10":
-            return r"\d{10}", "10 digits with the leading zeros, number_format dec10"
+            return r"[0-9]{10}", "10 digits with the leading zeros, number_format dec10"  # ([0-9]: not full-width)
         if options.number_format == "hex":
             return r"[0-9A-F]{10}", "10 hex characters, number_format hex"
         return None

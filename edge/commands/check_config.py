@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import List, Optional, TextIO
 
 from drivers import registry
-from drivers.base import BuildContext, Device, ThermalSource
+from drivers.base import BuildContext, Device, Light, ThermalSource
 from edge.cards import mask_card_id
 from edge.roster import Roster, RosterError
 from edge.settings.errors import ConfigError
@@ -91,6 +91,8 @@ def summarize(config: GateConfig, path: Optional[str]) -> "tuple[List[str], List
         lines.append(f"{role}: {desc}" if desc.split(" ")[0] == section.type else f"{role}: {section.type}, {desc}")
         if role == "thermal":
             lines.extend(_blackbody_lines(config, device))
+        if isinstance(device, Light):
+            lines.extend(_unlit_pattern_lines(config, device))
     if config.policy.roster_file:
         lines.extend(_roster_lines(config.policy.roster_file, config.device.site, config.card))
     lines.append(f"store: {config.store.path} (kept {config.store.retention_days} days after sync)")
@@ -114,6 +116,23 @@ def _blackbody_lines(config: GateConfig, thermal: Device) -> List[str]:
     inside = f"{min(bb.w, size[0] - bb.x)}x{min(bb.h, size[1] - bb.y)}"
     return [f"WARNING: {where} reaches past the {size[0]}x{size[1]} frames of this sensor: only the {inside} "
             "inside is used; set x, y, w, h in this sensor's pixels"]
+
+
+def _unlit_pattern_lines(config: GateConfig, light: Light) -> List[str]:
+    """A fever or fault pattern of lamps this light does not drive shows nothing: a red/green
+    board (LCUS-2, yellow_channel 0) with the default yellow fault pattern shows a fault as an
+    idle light. A warning, not an error: such gates ran before this check, and the unit runs
+    check-config before every start (an error would stop the screening itself)."""
+    wired = type(light).wired_lamps(light.options) - {"buzzer"}
+    lines = []
+    for name, pattern in (("fever", config.signals.fever), ("fault", config.signals.fault)):
+        lamps = [lamp for lamp in pattern.lamps if lamp != "buzzer"]
+        if lamps and not set(lamps) & wired:
+            fix = "wire a red lamp" if name == "fever" else f"wire one, or set signals.{name}.lamps to a lamp it has"
+            lines.append(f"  WARNING: this {light.type_name} light has no"
+                         f" {' or '.join(lamps)} lamp (it drives {', '.join(sorted(wired)) or 'none'}): a {name}"
+                         f" would light nothing; {fix}")
+    return lines
 
 
 def _roster_lines(path: str, site: str, card: Optional[DriverConfig] = None) -> List[str]:
@@ -145,8 +164,8 @@ def _card_format_lines(roster: Roster, card: Optional[DriverConfig]) -> List[str
     if not odd:
         return []
     return [f"  WARNING: {len(odd)} roster card id{'s are' if len(odd) > 1 else ' is'} not in the form this"
-            f" {card.type} reader sends ({described}), e.g. {mask_card_id(odd[0])}: those cards are denied as"
-            " unknown (a spreadsheet drops leading zeros: keep the column as text)"]
+            f" {card.type} reader sends ({described}), e.g. {mask_card_id(odd[0])}: this gate never matches them"
+            " (a spreadsheet drops leading zeros: keep the column as text)"]
 
 
 def _mqtt_line(config: GateConfig) -> str:

@@ -34,26 +34,7 @@ class GateConfig:
     display: DisplaySettings = setting(factory=DisplaySettings, doc="Guard screen.")
 
     def __post_init__(self) -> None:
-        raise_problems(simulation_problems(self.thermal, self.card) + mode_problems(self.policy, self.device)
-                       + light_problems(self.light, self.signals))
-
-
-def light_problems(light: Optional[DriverConfig], signals: SignalSettings) -> List[Tuple[str, str]]:
-    """A fever and a fault must light a lamp the light drives: an LCUS-2 board (yellow_channel 0)
-    with the default yellow fault pattern showed a fault as an idle light."""
-    if light is None:  # the log light: every lamp
-        return []
-    from drivers.registry import driver_class
-
-    wired = driver_class("light", light.type).wired_lamps(light.options)
-    problems = []
-    for name, pattern in (("fever", signals.fever), ("fault", signals.fault)):
-        lamps = [lamp for lamp in pattern.lamps if lamp != "buzzer"]
-        if lamps and not set(lamps) & wired:  # (at the light's line: most often the light was changed)
-            problems.append(("light", f"this {light.type} light drives {', '.join(sorted(wired))} only, so"
-                                      f" signals.{name}.lamps [{', '.join(lamps)}] would light no lamp for a {name}:"
-                                      f" wire one of them or name a wired lamp in signals.{name}.lamps"))
-    return problems
+        raise_problems(simulation_problems(self.thermal, self.card) + mode_problems(self.policy, self.device))
 
 
 def mode_problems(policy: PolicySettings, device: DeviceSettings) -> List[Tuple[str, str]]:
