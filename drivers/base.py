@@ -205,7 +205,7 @@ class Light(Device):
     @classmethod
     def wired_lamps(cls, options: Any) -> FrozenSet[str]:
         """The lamps (LAMPS) these options drive: a light pattern of only other lamps shows
-        nothing (edge.settings.root refuses that for a fever or a fault)."""
+        nothing (check-config warns about that for a fever or a fault)."""
         return frozenset(LAMPS)
 
 
